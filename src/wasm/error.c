@@ -24,13 +24,14 @@ int wr_err(wr_error *err, int code, const char *fmt, ...) {
 
 int wr_err_prefix(wr_error *err, const char *fmt, ...) {
   if (!err) return 0;
-  char prefix[WR_ERROR_MSG_MAX], old[WR_ERROR_MSG_MAX];
+  char old[WR_ERROR_MSG_MAX];
+  memcpy(old, err->msg, sizeof old);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
   va_end(ap);
-  memcpy(old, err->msg, sizeof old);
-  snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+  size_t used = n < 0 ? 0 : (size_t)n;
+  if (used < sizeof err->msg) snprintf(err->msg + used, sizeof err->msg - used, ": %s", old);
   return err->code;
 }
 
