@@ -161,7 +161,8 @@ typedef struct wr_custom {
  *     opcode byte of the branching instruction, stp_delta from the index of e;
  *     then copies the top e.keep slots down over e.drop slots below them and pops
  *     e.drop slots.
- * Targets: a branch to a block/if label lands just after its `end` opcode; to a
+ * Targets: a branch to a block/if label lands just after its `end` opcode (to
+ * the function's outermost label: on the final `end`, which returns); to a
  * loop label, just after the loop's block type (the loop body's first
  * instruction); `if` with a false condition lands after its `else` opcode (or
  * after its `end` if none); `else` reached from the then-arm lands after the
