@@ -94,7 +94,8 @@ typedef struct wr_table {
   wr_ref *elems;
   uint32_t size;
   uint32_t capacity;
-  wr_tabletype type; /* type.lim.min is the current size for import matching */
+  wr_tabletype type; /* as declared; the current size is `size` */
+  wr_store *store;   /* owns the element arrays */
 } wr_table;
 
 typedef struct wr_global {
@@ -115,8 +116,8 @@ typedef struct wr_extern {
 /* The instance's state that code reaches at run time. Native modes receive a
  * pointer to it as their first argument. */
 typedef struct wr_ctx {
-  uint8_t *mem_base;     /* memory 0 base (NULL when the module has no memory) */
-  uint64_t mem_size;     /* memory 0 size in bytes */
+  uint8_t *mem_base;     /* memory 0 base (NULL when the module has no memory); never
+                            moves, since memories grow inside their reservation */
   wr_memory *memory;     /* memory 0 */
   wr_global **globals;   /* every global, imports first */
   wr_table **tables;     /* every table, imports first */
@@ -132,8 +133,9 @@ struct wr_instance {
   uint32_t nfuncs, ntables, nmems, nglobals;
   wr_memory **mems;
   wr_funcinst *own_funcs;  /* the module's defined functions */
-  uint8_t *elem_dropped;   /* per element segment */
-  uint8_t *data_dropped;   /* per data segment */
+  wr_ref **elem_refs;      /* per element segment: its evaluated references */
+  uint32_t *elem_len;      /* per element segment: its length, 0 once dropped */
+  uint32_t *data_len;      /* per data segment: its length, 0 once dropped */
   void *mode_data;         /* per-mode translation (fast, jit) */
 };
 
@@ -149,6 +151,9 @@ struct wr_exec {
   wr_error *err;         /* the error being filled by the current wr_invoke */
   wr_funcinst *host_callee; /* the host function being called, for its data */
   wr_instance *caller;      /* the instance that called the host function */
+  const wr_funcinst *cur_func; /* the guest function running, for trap messages */
+  volatile int pending_trap;   /* the trap kind being unwound */
+  int unwind_code;             /* WR_ERR_TRAP or WR_ERR_EXIT while unwinding */
   volatile int in_guest;    /* nonzero while guest code or an interpreter runs */
 };
 
@@ -219,6 +224,7 @@ static inline bool wr_func_type_matches(const wr_funcinst *f, const wr_functype 
  * functions exist (translation, compilation); it may be NULL. */
 typedef struct wr_mode_ops {
   wr_entry_fn entry;
+  bool simd; /* whether the mode executes v128 instructions */
   int (*prepare)(wr_instance *inst, wr_error *err);
   void (*release)(wr_instance *inst);
 } wr_mode_ops;

@@ -1,0 +1,162 @@
+/* memory.c: linear memories in guarded reservations, and the fault handler that
+ * turns an access outside a memory into the trap "out of bounds memory access".
+ *
+ * Each memory reserves 8 GiB + 64 KiB of address space as PROT_NONE: a 32-bit index
+ * plus a 32-bit static offset plus the widest access (16 bytes) never leaves it, so
+ * no mode needs explicit bounds checks on loads and stores. Pages are made
+ * read-write as the memory grows and the base never moves. An access beyond the
+ * accessible part faults; the SIGSEGV handler checks that guest code was running
+ * and that the address lies in a registered reservation, and unwinds to the
+ * enclosing wr_invoke. Any other fault is a real crash and is left to the default
+ * action. */
+#include "runtime/internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RESERVATION_BYTES ((UINT64_C(8) << 30) + WR_PAGE_SIZE)
+#define MAX_RESERVATIONS 16384 /* 128 TiB of user address space / 8 GiB */
+
+/* Registered reservations, read by the signal handler without locks: a slot holds
+ * a start address (0 = free); every reservation has the same length. */
+static _Atomic uintptr_t reservations[MAX_RESERVATIONS];
+static _Atomic unsigned reservations_hwm; /* slots [0, hwm) may be in use */
+static pthread_mutex_t reservations_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static _Thread_local wr_exec *tl_exec; /* the exec running guest code on this thread */
+
+static int register_reservation(uintptr_t start) {
+  pthread_mutex_lock(&reservations_lock);
+  unsigned hwm = atomic_load(&reservations_hwm);
+  for (unsigned i = 0; i < MAX_RESERVATIONS; i++) {
+    if (atomic_load(&reservations[i]) == 0) {
+      atomic_store(&reservations[i], start);
+      if (i >= hwm) atomic_store(&reservations_hwm, i + 1);
+      pthread_mutex_unlock(&reservations_lock);
+      return 0;
+    }
+  }
+  pthread_mutex_unlock(&reservations_lock);
+  return -1;
+}
+
+static void unregister_reservation(uintptr_t start) {
+  pthread_mutex_lock(&reservations_lock);
+  unsigned hwm = atomic_load(&reservations_hwm);
+  for (unsigned i = 0; i < hwm; i++)
+    if (atomic_load(&reservations[i]) == start) atomic_store(&reservations[i], 0);
+  pthread_mutex_unlock(&reservations_lock);
+}
+
+static bool in_reservation(uintptr_t addr) {
+  unsigned hwm = atomic_load(&reservations_hwm);
+  for (unsigned i = 0; i < hwm; i++) {
+    uintptr_t s = atomic_load(&reservations[i]);
+    if (s && addr >= s && addr - s < RESERVATION_BYTES) return true;
+  }
+  return false;
+}
+
+static void fault_handler(int sig, siginfo_t *info, void *uctx) {
+  wr_exec *ex = tl_exec;
+  if (ex && ex->in_guest && ex->trap_jmp && in_reservation((uintptr_t)info->si_addr)) {
+    ex->pending_trap = WR_TRAP_MEMORY_OOB;
+    ex->unwind_code = WR_ERR_TRAP;
+    siglongjmp(*ex->trap_jmp, 1);
+  }
+  /* Not ours: restore the default action; returning re-executes the access and the
+   * process dies with the signal as it would have without us. */
+  signal(sig, SIG_DFL);
+}
+
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static int handler_errno;
+
+static void install_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = fault_handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSEGV, &sa, NULL) < 0 || sigaction(SIGBUS, &sa, NULL) < 0) handler_errno = errno;
+}
+
+/* The fault handler runs on an alternate stack so that it works even when the
+ * fault is a C stack overflow. One per thread that runs guest code. */
+static _Thread_local void *tl_altstack;
+
+int wr_signals_init(wr_error *err) {
+  pthread_once(&handler_once, install_handler);
+  if (handler_errno)
+    return wr_err(err, WR_ERR_IO, "installing the memory fault handler: %s", strerror(handler_errno));
+  if (!tl_altstack) {
+    size_t size = 64 * 1024;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return wr_err(err, WR_ERR_NOMEM, "allocating the signal stack: %s", strerror(errno));
+    stack_t ss = {.ss_sp = p, .ss_size = size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) < 0) {
+      int e = errno;
+      munmap(p, size);
+      return wr_err(err, WR_ERR_IO, "sigaltstack: %s", strerror(e));
+    }
+    tl_altstack = p;
+  }
+  return 0;
+}
+
+wr_exec *wr_exec_enter(wr_exec *ex) {
+  wr_exec *prev = tl_exec;
+  tl_exec = ex;
+  return prev;
+}
+
+void wr_exec_leave(wr_exec *prev) { tl_exec = prev; }
+
+int wr_memory_init(wr_memory *m, const wr_memtype *type, uint32_t cap_pages, wr_error *err) {
+  memset(m, 0, sizeof *m);
+  m->type = *type;
+  uint32_t max = type->lim.has_max ? type->lim.max : WR_MAX_PAGES;
+  if (cap_pages && cap_pages < max) max = cap_pages;
+  if (type->lim.min > max)
+    return wr_err(err, WR_ERR_INSTANTIATE,
+                  "memory of %u pages exceeds the limit of %u pages (--max-memory)",
+                  type->lim.min, max);
+  m->max_pages = max;
+  void *p = mmap(NULL, RESERVATION_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return wr_err(err, WR_ERR_NOMEM, "reserving 8 GiB of address space for a memory: %s", strerror(errno));
+  if (register_reservation((uintptr_t)p) < 0) {
+    munmap(p, RESERVATION_BYTES);
+    return wr_err(err, WR_ERR_NOMEM, "too many memories alive at once (limit %d)", MAX_RESERVATIONS);
+  }
+  m->base = p;
+  m->reserved = RESERVATION_BYTES;
+  if (type->lim.min && wr_memory_grow(m, type->lim.min) < 0) {
+    wr_memory_release(m);
+    return wr_err(err, WR_ERR_NOMEM, "committing %u pages of memory: %s", type->lim.min, strerror(errno));
+  }
+  return 0;
+}
+
+void wr_memory_release(wr_memory *m) {
+  if (!m->base) return;
+  unregister_reservation((uintptr_t)m->base);
+  munmap(m->base, m->reserved);
+  m->base = NULL;
+}
+
+int64_t wr_memory_grow(wr_memory *m, uint32_t delta) {
+  uint32_t old = m->pages;
+  if (delta == 0) return old;
+  if ((uint64_t)old + delta > m->max_pages) return -1;
+  uint64_t new_size = ((uint64_t)old + delta) * WR_PAGE_SIZE;
+  if (mprotect(m->base + m->size, new_size - m->size, PROT_READ | PROT_WRITE) < 0) return -1;
+  m->pages = old + delta;
+  m->size = new_size;
+  return old;
+}
