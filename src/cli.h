@@ -1,0 +1,30 @@
+/* cli.h: the command line as a wr_config, and the exit statuses of DESIGN.md §8. */
+#ifndef WR_CLI_H
+#define WR_CLI_H
+
+#include <stdbool.h>
+
+#include "runtime/runtime.h"
+
+enum {
+  WR_EXIT_INTERNAL = 125, /* wasm-run itself failed: bad usage, setup error */
+  WR_EXIT_CANNOT_RUN = 126, /* malformed, invalid, unlinkable, uninstantiable */
+  WR_EXIT_NOT_FOUND = 127,  /* the module cannot be read */
+  WR_EXIT_TRAP = 134,       /* the guest trapped */
+};
+
+typedef struct wr_config {
+  wr_mode mode;
+  const char *invoke;   /* --invoke=NAME, or NULL to run _start */
+  const char *module;   /* the module path */
+  int guest_argc;       /* the guest's argv: the module path as given, then its arguments */
+  char **guest_argv;
+  int verbose;
+  bool quiet;
+} wr_config;
+
+/* Parses argv. Returns 0 to run, 1 when --help/--version was printed, or a
+ * negative wr_errcode (WR_ERR_USAGE) with a message. */
+int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err);
+
+#endif
