@@ -150,8 +150,8 @@ wr_funcinst *wr_host_func_new(wr_store *s, const wr_functype *type, wr_host_fn f
   if (!f) return NULL;
   wr_functype *t = (wr_functype *)(f + 1);
   wr_valtype *types = (wr_valtype *)(t + 1);
-  memcpy(types, type->params, type->nparams);
-  memcpy(types + type->nparams, type->results, type->nresults);
+  if (type->nparams) memcpy(types, type->params, type->nparams);
+  if (type->nresults) memcpy(types + type->nparams, type->results, type->nresults);
   *t = *type;
   t->params = types;
   t->results = types + type->nparams;
