@@ -289,8 +289,8 @@ static void describe_trap(wr_exec *ex, wr_error *err) {
   const wr_funcinst *f = ex->cur_func;
   char name[128];
   if (f && f->inst) {
-    wr_module_func_name(f->inst->module, f->index, name, sizeof name);
-    wr_err(err, WR_ERR_TRAP, "%s in function %s", wr_trap_message(ex->pending_trap), name);
+    wr_err(err, WR_ERR_TRAP, "%s in function %s", wr_trap_message(ex->pending_trap),
+           wr_module_func_name(f->inst->module, f->index, name, sizeof name));
   } else if (f && f->host_name) {
     wr_err(err, WR_ERR_TRAP, "%s in host function %s", wr_trap_message(ex->pending_trap), f->host_name);
   } else {

@@ -116,6 +116,16 @@ const char *wr_module_func_name(const wr_module *m, uint32_t func_idx, char *buf
   if (m && m->func_names && func_idx < m->nfuncs && m->func_names[func_idx])
     return m->func_names[func_idx];
   if (!buf || bufsize == 0) return "func[?]";
+  /* Without a name section, the name a function is exported under is what the
+   * user knows it by; only printable names are used, since this goes to a terminal. */
+  for (uint32_t i = 0; m && i < m->nexports; i++) {
+    const wr_export *e = &m->exports[i];
+    if (e->kind != WR_EXTERN_FUNC || e->index != func_idx || e->name.len == 0) continue;
+    bool printable = true;
+    for (uint32_t k = 0; k < e->name.len && printable; k++)
+      printable = e->name.str[k] > 0x20 && e->name.str[k] < 0x7F;
+    if (printable) return e->name.str;
+  }
   snprintf(buf, bufsize, "func[%u]", func_idx);
   return buf;
 }
