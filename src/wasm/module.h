@@ -257,7 +257,8 @@ int wr_module_validate(wr_module *m, wr_error *err);
 
 void wr_module_free(wr_module *m);
 
-/* A function's printable name: its name-section name, else "func[N]". */
+/* A function's printable name: its name-section name, else the printable name it
+ * is exported under, else "func[N]". */
 const char *wr_module_func_name(const wr_module *m, uint32_t func_idx, char *buf, size_t bufsize);
 
 /* Find an export by name (exact bytes). Returns NULL when absent. */

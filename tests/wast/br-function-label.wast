@@ -1,0 +1,53 @@
+;; br-function-label.wast: a branch to a function's outermost label (the body itself)
+;; is a return: br, br_if and br_table may name it from any depth, carrying the
+;; function's results and dropping the rest of the stack. Each function here is
+;; followed by another (or, for the last, by the end of the module), so a branch
+;; that lands past the body's final `end` instead of returning runs foreign bytes.
+
+(module
+  (func (export "br") (result i32)
+    (block (block (br 2 (i32.const 7)))) (i32.const 8))
+  (func (export "br-top") (result i32)
+    (br 0 (i32.const 9)))
+  (func (export "br_if") (param i32) (result i32)
+    (block (drop (br_if 1 (i32.const 5) (local.get 0)))) (i32.const 6))
+  (func (export "br_table") (param i32) (result i64)
+    (i64.const 100) ;; beneath: dropped by the branch
+    (block (result i64)
+      (block (result i64)
+        (br_table 0 1 2 (i64.const 1) (local.get 0)))
+      (i64.const 10) (i64.add))
+    (i64.add))
+  (func (export "loop-br_if") (param i32) (result i32) (local $n i32)
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if 1 (local.get $n) (i32.ge_u (local.get $n) (local.get 0)))
+      (br $l))
+    (i32.const -1))
+  (func (export "two-results") (param i32) (result i32 f64)
+    (i32.const 1) (f64.const 2)
+    (block (param i32 f64) (result i32 f64)
+      (br_if 1 (local.get 0))
+      (drop) (drop) (i32.const 3) (f64.const 4)))
+  (func $callee (param i32) (result i32)
+    (block (block (br_table 2 2 2 (i32.mul (local.get 0) (i32.const 3)) (local.get 0)))) (i32.const 0))
+  (func (export "call-then-use") (param i32) (result i32)
+    (i32.add (call $callee (local.get 0)) (i32.const 1)))
+  ;; the last function: past its end is the end of the module bytes
+  (func (export "last") (param i32) (result i32)
+    (block (result i32) (br_if 1 (i32.const 11) (local.get 0)) (drop) (i32.const 12)))
+)
+(assert_return (invoke "br") (i32.const 7))
+(assert_return (invoke "br-top") (i32.const 9))
+(assert_return (invoke "br_if" (i32.const 1)) (i32.const 5))
+(assert_return (invoke "br_if" (i32.const 0)) (i32.const 6))
+(assert_return (invoke "br_table" (i32.const 0)) (i64.const 111))
+(assert_return (invoke "br_table" (i32.const 1)) (i64.const 101))
+(assert_return (invoke "br_table" (i32.const 2)) (i64.const 1))
+(assert_return (invoke "br_table" (i32.const 99)) (i64.const 1))
+(assert_return (invoke "loop-br_if" (i32.const 5)) (i32.const 5))
+(assert_return (invoke "two-results" (i32.const 1)) (i32.const 1) (f64.const 2))
+(assert_return (invoke "two-results" (i32.const 0)) (i32.const 3) (f64.const 4))
+(assert_return (invoke "call-then-use" (i32.const 4)) (i32.const 13))
+(assert_return (invoke "last" (i32.const 1)) (i32.const 11))
+(assert_return (invoke "last" (i32.const 0)) (i32.const 12))
