@@ -1,8 +1,10 @@
 /* cli.c: option parsing (getopt_long) into a wr_config, --help and --version. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -13,9 +15,25 @@ static void usage(FILE *out) {
         "\n"
         "  -m, --mode=MODE     how to run the module: classic (the in-place interpreter)\n"
         "                      example: wasm-run --mode=classic app.wasm\n"
+        "      --dir=HOST[::GUEST][:ro]\n"
+        "                      give the module the host directory HOST, seen as GUEST\n"
+        "                      (default: HOST); :ro refuses every change beneath it\n"
+        "                      example: wasm-run --dir=./data::/data app.wasm /data/in.txt\n"
+        "      --env=NAME=VALUE | --env=NAME\n"
+        "                      set a variable in the module's environment, or pass ours\n"
+        "                      through; the module sees no other variable\n"
+        "      --listen=[ADDR:]PORT\n"
+        "                      bind a listening TCP socket before the module starts and\n"
+        "                      hand it over as a preopened fd for sock_accept\n"
+        "                      (ADDR defaults to 0.0.0.0; [::1]:8080 for IPv6)\n"
+        "                      example: wasm-run --listen=127.0.0.1:8080 server.wasm\n"
+        "      --max-memory=SIZE\n"
+        "                      cap linear memory at SIZE bytes (suffixes K, M, G)\n"
+        "                      example: wasm-run --max-memory=512M app.wasm\n"
         "      --invoke=NAME   call export NAME with ARGS parsed as its parameters and\n"
         "                      print its results, one per line\n"
         "                      example: wasm-run --invoke=fib examples/fib.wasm 20\n"
+        "  --                  end of options: what follows is MODULE and its arguments\n"
         "  -v, --verbose       say more about what happens\n"
         "  -q, --quiet         print nothing but errors\n"
         "      --version       print the version and exit\n"
@@ -27,8 +45,149 @@ static void usage(FILE *out) {
         out);
 }
 
+void wr_cli_free(wr_config *cfg) {
+  for (int i = 0; i < cfg->ndirs; i++) {
+    free(cfg->dirs[i].host);
+    free(cfg->dirs[i].guest);
+  }
+  free(cfg->dirs);
+  for (int i = 0; i < cfg->nenv; i++) free(cfg->env[i]);
+  free(cfg->env);
+  for (int i = 0; i < cfg->nlistens; i++) {
+    free(cfg->listens[i].addr);
+    free(cfg->listens[i].port);
+  }
+  free(cfg->listens);
+  memset(cfg, 0, sizeof *cfg);
+}
+
+static int grow(void **v, int n, size_t size, wr_error *err) {
+  void *p = realloc(*v, (size_t)(n + 1) * size);
+  if (!p) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  *v = p;
+  return 0;
+}
+
+static int parse_dir(wr_config *cfg, const char *arg, wr_error *err) {
+  size_t len = strlen(arg);
+  bool ro = false;
+  if (len >= 3 && strcmp(arg + len - 3, ":ro") == 0 && !(len >= 4 && arg[len - 4] == ':')) {
+    ro = true;
+    len -= 3;
+  }
+  char *copy = strndup(arg, len);
+  if (!copy) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  char *sep = strstr(copy, "::");
+  const char *guest = copy;
+  if (sep) {
+    *sep = 0;
+    guest = sep + 2;
+  }
+  if (!*copy || !*guest) {
+    free(copy);
+    return wr_err(err, WR_ERR_USAGE, "--dir=%s: expected HOST[::GUEST][:ro]", arg);
+  }
+  char *g = strdup(guest);
+  if (!g || grow((void **)&cfg->dirs, cfg->ndirs, sizeof *cfg->dirs, err) < 0) {
+    free(copy);
+    free(g);
+    return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  }
+  cfg->dirs[cfg->ndirs].host = copy; /* cut at "::" */
+  cfg->dirs[cfg->ndirs].guest = g;
+  cfg->dirs[cfg->ndirs].readonly = ro;
+  cfg->ndirs++;
+  return 0;
+}
+
+static int parse_env(wr_config *cfg, const char *arg, wr_error *err) {
+  const char *eq = strchr(arg, '=');
+  size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+  if (nlen == 0) return wr_err(err, WR_ERR_USAGE, "--env=%s: expected NAME=VALUE or NAME", arg);
+  char *entry;
+  if (eq) {
+    entry = strdup(arg);
+  } else {
+    const char *v = getenv(arg);
+    if (!v) return 0; /* nothing to pass through */
+    if (asprintf(&entry, "%s=%s", arg, v) < 0) entry = NULL;
+  }
+  if (!entry) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  /* A later setting of the same name wins. */
+  for (int i = 0; i < cfg->nenv; i++)
+    if (strncmp(cfg->env[i], entry, nlen + 1) == 0) {
+      free(cfg->env[i]);
+      cfg->env[i] = entry;
+      return 0;
+    }
+  if (grow((void **)&cfg->env, cfg->nenv, sizeof *cfg->env, err) < 0) {
+    free(entry);
+    return err->code;
+  }
+  cfg->env[cfg->nenv++] = entry;
+  return 0;
+}
+
+static int parse_listen(wr_config *cfg, const char *arg, wr_error *err) {
+  const char *colon = strrchr(arg, ':');
+  const char *port = colon ? colon + 1 : arg;
+  char *addr = NULL;
+  if (colon) {
+    const char *a = arg;
+    size_t alen = (size_t)(colon - arg);
+    if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') a++, alen -= 2; /* [v6]:port */
+    if (alen == 0) return wr_err(err, WR_ERR_USAGE, "--listen=%s: empty address (expected [ADDR:]PORT)", arg);
+    if (!(addr = strndup(a, alen))) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  }
+  char *end;
+  errno = 0;
+  unsigned long p = strtoul(port, &end, 10);
+  if (!*port || *end || errno || p == 0 || p > 65535 || port[0] == '-' || port[0] == '+') {
+    free(addr);
+    return wr_err(err, WR_ERR_USAGE, "--listen=%s: the port must be a number from 1 to 65535", arg);
+  }
+  if (grow((void **)&cfg->listens, cfg->nlistens, sizeof *cfg->listens, err) < 0) {
+    free(addr);
+    return err->code;
+  }
+  wr_listen_opt *l = &cfg->listens[cfg->nlistens];
+  l->spec = arg;
+  l->addr = addr;
+  if (!(l->port = strdup(port))) {
+    free(addr);
+    return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  }
+  cfg->nlistens++;
+  return 0;
+}
+
+static int parse_size(const char *arg, uint32_t *pages, wr_error *err) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(arg, &end, 10);
+  unsigned long long mul = 1;
+  if (*end && !end[1]) {
+    switch (*end) {
+    case 'k': case 'K': mul = 1ull << 10; end++; break;
+    case 'm': case 'M': mul = 1ull << 20; end++; break;
+    case 'g': case 'G': mul = 1ull << 30; end++; break;
+    }
+  }
+  if (!*arg || arg[0] == '-' || *end || errno || v > (1ull << 32) / mul)
+    return wr_err(err, WR_ERR_USAGE, "--max-memory=%s: expected a size such as 65536, 512M or 4G (at most 4G)", arg);
+  v *= mul;
+  if (v < 65536)
+    return wr_err(err, WR_ERR_USAGE, "--max-memory=%s: less than one 64 KiB page", arg);
+  *pages = (uint32_t)(v / 65536);
+  return 0;
+}
+
 int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
   static const struct option options[] = {
+      {"dir", required_argument, NULL, 'd'},
+      {"env", required_argument, NULL, 'e'},
+      {"listen", required_argument, NULL, 'l'},
+      {"max-memory", required_argument, NULL, 'M'},
       {"mode", required_argument, NULL, 'm'},
       {"invoke", required_argument, NULL, 'i'},
       {"verbose", no_argument, NULL, 'v'},
@@ -56,6 +215,18 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       break;
     }
     case 'i': cfg->invoke = optarg; break;
+    case 'd':
+      if (parse_dir(cfg, optarg, err) < 0) return err->code;
+      break;
+    case 'e':
+      if (parse_env(cfg, optarg, err) < 0) return err->code;
+      break;
+    case 'l':
+      if (parse_listen(cfg, optarg, err) < 0) return err->code;
+      break;
+    case 'M':
+      if (parse_size(optarg, &cfg->max_pages, err) < 0) return err->code;
+      break;
     case 'v': cfg->verbose++; break;
     case 'q': cfg->quiet = true; break;
     case 'V': printf("wasm-run %s\n", PACKAGE_VERSION); return 1;

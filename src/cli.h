@@ -13,6 +13,20 @@ enum {
   WR_EXIT_TRAP = 134,       /* the guest trapped */
 };
 
+/* --dir=HOST[::GUEST][:ro] */
+typedef struct wr_dir_opt {
+  char *host;  /* owned */
+  char *guest; /* owned */
+  bool readonly;
+} wr_dir_opt;
+
+/* --listen=[ADDR:]PORT, parsed; the socket is made by the command before the run. */
+typedef struct wr_listen_opt {
+  const char *spec; /* as given, for messages */
+  char *addr;       /* owned; NULL: every address */
+  char *port;       /* owned */
+} wr_listen_opt;
+
 typedef struct wr_config {
   wr_mode mode;
   const char *invoke;   /* --invoke=NAME, or NULL to run _start */
@@ -21,10 +35,19 @@ typedef struct wr_config {
   char **guest_argv;
   int verbose;
   bool quiet;
+  wr_dir_opt *dirs;
+  int ndirs;
+  char **env;           /* the guest's whole environment, "NAME=VALUE", owned */
+  int nenv;
+  wr_listen_opt *listens;
+  int nlistens;
+  uint32_t max_pages;   /* --max-memory in 64 KiB pages; 0: no cap beyond the module's */
 } wr_config;
 
 /* Parses argv. Returns 0 to run, 1 when --help/--version was printed, or a
  * negative wr_errcode (WR_ERR_USAGE) with a message. */
 int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err);
+/* Frees what wr_cli_parse allocated. */
+void wr_cli_free(wr_config *cfg);
 
 #endif

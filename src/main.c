@@ -1,15 +1,20 @@
-/* main.c: the wasm-run command: read the module, load it, instantiate it and run
+/* main.c: the wasm-run command: read the module, open what the run may touch (--dir
+ * directories, --listen sockets), load and instantiate the module with WASI, run
  * _start or the --invoke export, and turn the outcome into the exit status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "wasi/wasi.h"
 
 static void report(const char *what, const wr_error *err) {
   if (what)
@@ -63,9 +68,64 @@ static int read_file(const char *path, uint8_t **out, size_t *len) {
   return 0;
 }
 
-static int resolve_none(void *ud, const wr_import *imp, wr_extern *out, wr_error *err) {
-  return wr_err(err, WR_ERR_LINK, "unknown import \"%s\" \"%s\" (%s): this command provides no imports yet",
-                imp->module.str, imp->name.str, wr_extern_kind_name(imp->kind));
+/* Binds a listening TCP socket for --listen; returns the fd or -1 with err set. */
+static int open_listen(const wr_listen_opt *l, wr_error *err) {
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+  struct addrinfo *res = NULL;
+  int rc = getaddrinfo(l->addr, l->port, &hints, &res);
+  if (rc != 0) {
+    wr_err(err, WR_ERR_USAGE, "--listen=%s: cannot resolve the address: %s", l->spec, gai_strerror(rc));
+    return -1;
+  }
+  int fd = -1, e = 0;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      e = errno;
+      continue;
+    }
+    int one = 1;
+    /* A server restarted at once must not wait out TIME_WAIT. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) break;
+    e = errno;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) wr_err(err, WR_ERR_USAGE, "--listen=%s: cannot listen: %s", l->spec, strerror(e));
+  return fd;
+}
+
+/* Opens every --dir and --listen resource and makes the WASI state. */
+static int setup_wasi(const wr_config *cfg, wr_store *store, wr_wasi **out, wr_error *err) {
+  int n = cfg->ndirs + cfg->nlistens, k = 0;
+  wr_wasi_preopen *pre = calloc((size_t)n + 1, sizeof *pre);
+  if (!pre) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < cfg->ndirs; i++, k++) {
+    const wr_dir_opt *d = &cfg->dirs[i];
+    int fd = open(d->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      wr_err(err, WR_ERR_USAGE, "--dir=%s: cannot open the directory: %s", d->host, strerror(errno));
+      goto fail;
+    }
+    pre[k] = (wr_wasi_preopen){.host_fd = fd, .guest = d->guest, .readonly = d->readonly};
+  }
+  for (int i = 0; i < cfg->nlistens; i++, k++) {
+    int fd = open_listen(&cfg->listens[i], err);
+    if (fd < 0) goto fail;
+    pre[k] = (wr_wasi_preopen){.host_fd = fd, .socket = true};
+  }
+  wr_wasi_config wc = {.store = store, .argc = cfg->guest_argc, .argv = cfg->guest_argv,
+                       .envc = cfg->nenv, .envp = cfg->env, .npreopens = n, .preopens = pre};
+  int rc = wr_wasi_new(out, &wc, err);
+  free(pre);
+  return rc;
+fail:
+  for (int i = 0; i < k; i++) close(pre[i].host_fd);
+  free(pre);
+  return err->code;
 }
 
 /* Parses one --invoke argument as a value of type t. */
@@ -171,35 +231,50 @@ int main(int argc, char **argv) {
   wr_error err;
   wr_error_clear(&err);
   int rc = wr_cli_parse(argc, argv, &cfg, &err);
-  if (rc == 1) return 0;
+  if (rc == 1) {
+    wr_cli_free(&cfg);
+    return 0;
+  }
   if (rc < 0) {
     report(NULL, &err);
+    wr_cli_free(&cfg);
     return WR_EXIT_INTERNAL;
   }
-
-  uint8_t *bytes = NULL;
-  size_t len = 0;
-  int e = read_file(cfg.module, &bytes, &len);
-  if (e < 0) {
-    fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", cfg.module, strerror(-e));
-    return WR_EXIT_NOT_FOUND;
-  }
+  /* A guest writing to a closed pipe gets EPIPE as an errno; the signal would kill us. */
+  signal(SIGPIPE, SIG_IGN);
 
   int status = 0;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
   wr_module *mod = NULL;
   wr_store *store = NULL;
   wr_instance *inst = NULL;
-  if ((rc = wr_module_load(bytes, len, &mod, &err)) < 0) {
-    report(cfg.module, &err);
-    status = exit_status_for(rc);
-    goto out;
-  }
+  wr_wasi *wasi = NULL;
+  /* Open first: everything the run may touch is opened before the module's bytes
+   * are looked at, so a bad --dir or --listen is a setup error (125). */
   if (!(store = wr_store_new(&err))) {
     report(NULL, &err);
     status = WR_EXIT_INTERNAL;
     goto out;
   }
-  if ((rc = wr_instantiate(store, mod, cfg.mode, resolve_none, NULL, &inst, &err)) < 0) {
+  if (cfg.max_pages) wr_store_set_max_pages(store, cfg.max_pages);
+  if (setup_wasi(&cfg, store, &wasi, &err) < 0) {
+    report(NULL, &err);
+    status = WR_EXIT_INTERNAL;
+    goto out;
+  }
+  int e = read_file(cfg.module, &bytes, &len);
+  if (e < 0) {
+    fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", cfg.module, strerror(-e));
+    status = WR_EXIT_NOT_FOUND;
+    goto out;
+  }
+  if ((rc = wr_module_load(bytes, len, &mod, &err)) < 0) {
+    report(cfg.module, &err);
+    status = exit_status_for(rc);
+    goto out;
+  }
+  if ((rc = wr_instantiate(store, mod, cfg.mode, wr_wasi_resolve, wasi, &inst, &err)) < 0) {
     if (rc == WR_ERR_EXIT) {
       status = err.exit_code;
     } else {
@@ -218,7 +293,9 @@ int main(int argc, char **argv) {
 out:
   fflush(stdout);
   wr_store_free(store);
+  wr_wasi_free(wasi);
   wr_module_free(mod);
   free(bytes);
+  wr_cli_free(&cfg);
   return status;
 }
