@@ -80,19 +80,7 @@ static bool is_valtype(uint8_t b) {
          b == WR_FUNCREF || b == WR_EXTERNREF;
 }
 
-static const char *tname(uint8_t t) {
-  switch (t) {
-  case WR_I32: return "i32";
-  case WR_I64: return "i64";
-  case WR_F32: return "f32";
-  case WR_F64: return "f64";
-  case WR_V128: return "v128";
-  case WR_FUNCREF: return "funcref";
-  case WR_EXTERNREF: return "externref";
-  case T_UNKNOWN: return "any";
-  default: return "?";
-  }
-}
+static const char *tname(uint8_t t) { return t == T_UNKNOWN ? "any" : wr_valtype_name(t); }
 
 /* Names in messages: printable ASCII as is, the rest as \xx, cut at 64 bytes, so
  * a hostile name cannot break the one-line message. */
