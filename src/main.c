@@ -1,301 +1,33 @@
-/* main.c: the wasm-run command: read the module, open what the run may touch (--dir
- * directories, --listen sockets), load and instantiate the module with WASI, run
- * _start or the --invoke export, and turn the outcome into the exit status. */
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <netdb.h>
+/* main.c: the wasm-run command: parse the options, open what the run may touch,
+ * run the module, exit with its status. */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "wasi/wasi.h"
-
-static void report(const char *what, const wr_error *err) {
-  if (what)
-    fprintf(stderr, "wasm-run: %s: %s\n", what, err->msg);
-  else
-    fprintf(stderr, "wasm-run: %s\n", err->msg);
-}
-
-static int exit_status_for(int code) {
-  switch (code) {
-  case WR_ERR_MALFORMED:
-  case WR_ERR_INVALID:
-  case WR_ERR_LINK:
-  case WR_ERR_INSTANTIATE:
-  case WR_ERR_UNSUPPORTED: return WR_EXIT_CANNOT_RUN;
-  case WR_ERR_TRAP: return WR_EXIT_TRAP;
-  default: return WR_EXIT_INTERNAL;
-  }
-}
-
-/* Reads a whole file. Returns 0, or -errno. */
-static int read_file(const char *path, uint8_t **out, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  struct stat st;
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
-    close(fd);
-    return -e;
-  }
-  size_t size = (size_t)st.st_size, got = 0;
-  uint8_t *buf = malloc(size ? size : 1);
-  if (!buf) {
-    close(fd);
-    return -ENOMEM;
-  }
-  while (got < size) {
-    ssize_t n = read(fd, buf + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = n < 0 ? errno : EIO;
-      free(buf);
-      close(fd);
-      return -e;
-    }
-    got += (size_t)n;
-  }
-  close(fd);
-  *out = buf;
-  *len = size;
-  return 0;
-}
-
-/* Binds a listening TCP socket for --listen; returns the fd or -1 with err set. */
-static int open_listen(const wr_listen_opt *l, wr_error *err) {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                           .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-  struct addrinfo *res = NULL;
-  int rc = getaddrinfo(l->addr, l->port, &hints, &res);
-  if (rc != 0) {
-    wr_err(err, WR_ERR_USAGE, "--listen=%s: cannot resolve the address: %s", l->spec, gai_strerror(rc));
-    return -1;
-  }
-  int fd = -1, e = 0;
-  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      e = errno;
-      continue;
-    }
-    int one = 1;
-    /* A server restarted at once must not wait out TIME_WAIT. */
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) break;
-    e = errno;
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  if (fd < 0) wr_err(err, WR_ERR_USAGE, "--listen=%s: cannot listen: %s", l->spec, strerror(e));
-  return fd;
-}
-
-/* Opens every --dir and --listen resource and makes the WASI state. */
-static int setup_wasi(const wr_config *cfg, wr_store *store, wr_wasi **out, wr_error *err) {
-  int n = cfg->ndirs + cfg->nlistens, k = 0;
-  wr_wasi_preopen *pre = calloc((size_t)n + 1, sizeof *pre);
-  if (!pre) return wr_err(err, WR_ERR_NOMEM, "out of memory");
-  for (int i = 0; i < cfg->ndirs; i++, k++) {
-    const wr_dir_opt *d = &cfg->dirs[i];
-    int fd = open(d->host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-      wr_err(err, WR_ERR_USAGE, "--dir=%s: cannot open the directory: %s", d->host, strerror(errno));
-      goto fail;
-    }
-    pre[k] = (wr_wasi_preopen){.host_fd = fd, .guest = d->guest, .readonly = d->readonly};
-  }
-  for (int i = 0; i < cfg->nlistens; i++, k++) {
-    int fd = open_listen(&cfg->listens[i], err);
-    if (fd < 0) goto fail;
-    pre[k] = (wr_wasi_preopen){.host_fd = fd, .socket = true};
-  }
-  wr_wasi_config wc = {.store = store, .argc = cfg->guest_argc, .argv = cfg->guest_argv,
-                       .envc = cfg->nenv, .envp = cfg->env, .npreopens = n, .preopens = pre};
-  int rc = wr_wasi_new(out, &wc, err);
-  free(pre);
-  return rc;
-fail:
-  for (int i = 0; i < k; i++) close(pre[i].host_fd);
-  free(pre);
-  return err->code;
-}
-
-/* Parses one --invoke argument as a value of type t. */
-static int parse_arg(const char *s, wr_valtype t, uint64_t *out, wr_error *err) {
-  char *end = NULL;
-  errno = 0;
-  switch (t) {
-  case WR_I32:
-  case WR_I64: {
-    bool neg = s[0] == '-';
-    uint64_t v = neg ? (uint64_t)strtoll(s, &end, 0) : strtoull(s, &end, 0);
-    uint64_t lim_hi = t == WR_I32 ? UINT32_MAX : UINT64_MAX;
-    int64_t lim_lo = t == WR_I32 ? INT32_MIN : INT64_MIN;
-    if (errno || !*s || *end || (!neg && v > lim_hi) || (neg && (int64_t)v < lim_lo)) break;
-    *out = t == WR_I32 ? (uint32_t)v : v;
-    return 0;
-  }
-  case WR_F32: {
-    float f = strtof(s, &end);
-    if (!*s || *end) break;
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    *out = u;
-    return 0;
-  }
-  case WR_F64: {
-    double d = strtod(s, &end);
-    if (!*s || *end) break;
-    memcpy(out, &d, 8);
-    return 0;
-  }
-  default:
-    return wr_err(err, WR_ERR_USAGE, "argument \"%s\": parameters of type %s cannot be given on the command line",
-                  s, wr_valtype_name(t));
-  }
-  return wr_err(err, WR_ERR_USAGE, "argument \"%s\": not a valid %s", s, wr_valtype_name(t));
-}
-
-static void print_value(wr_valtype t, const uint64_t *v) {
-  switch (t) {
-  case WR_I32: printf("%" PRId32 "\n", (int32_t)(uint32_t)v[0]); break;
-  case WR_I64: printf("%" PRId64 "\n", (int64_t)v[0]); break;
-  case WR_F32: {
-    float f;
-    uint32_t u = (uint32_t)v[0];
-    memcpy(&f, &u, 4);
-    printf("%.9g\n", f);
-    break;
-  }
-  case WR_F64: {
-    double d;
-    memcpy(&d, v, 8);
-    printf("%.17g\n", d);
-    break;
-  }
-  case WR_V128: printf("0x%016" PRIx64 "%016" PRIx64 "\n", v[1], v[0]); break;
-  default: printf("%s\n", v[0] ? "ref" : "null"); break;
-  }
-}
-
-static int invoke_export(wr_store *store, wr_instance *inst, const wr_config *cfg, wr_error *err) {
-  wr_extern ext;
-  if (wr_instance_export(inst, cfg->invoke, &ext, err) < 0 || ext.kind != WR_EXTERN_FUNC)
-    return wr_err(err, WR_ERR_USAGE, "--invoke=%s: the module exports no function of that name", cfg->invoke);
-  const wr_functype *t = ext.u.func->type;
-  int nargs = cfg->guest_argc - 1;
-  if ((uint32_t)nargs != t->nparams)
-    return wr_err(err, WR_ERR_USAGE, "--invoke=%s: the function takes %u arguments, %d given", cfg->invoke,
-                  t->nparams, nargs);
-  uint32_t nslots = t->param_slots > t->result_slots ? t->param_slots : t->result_slots;
-  uint64_t *slots = calloc(nslots + 1, sizeof *slots);
-  if (!slots) return wr_err(err, WR_ERR_NOMEM, "out of memory");
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < t->nparams; i++) {
-    if (parse_arg(cfg->guest_argv[1 + i], t->params[i], &slots[k], err) < 0) {
-      free(slots);
-      return err->code;
-    }
-    k += wr_valtype_slots(t->params[i]);
-  }
-  int rc = wr_invoke(store, ext.u.func, slots, slots, err);
-  if (rc == 0) {
-    k = 0;
-    for (uint32_t i = 0; i < t->nresults; i++) {
-      print_value(t->results[i], &slots[k]);
-      k += wr_valtype_slots(t->results[i]);
-    }
-  }
-  free(slots);
-  return rc;
-}
-
-static int run_start(wr_store *store, wr_instance *inst, wr_error *err) {
-  wr_extern ext;
-  if (wr_instance_export(inst, "_start", &ext, NULL) < 0) return 0; /* a reactor: nothing to run */
-  if (ext.kind != WR_EXTERN_FUNC || ext.u.func->type->nparams || ext.u.func->type->nresults)
-    return wr_err(err, WR_ERR_LINK, "export _start is not a function of type [] -> []");
-  return wr_invoke(store, ext.u.func, NULL, NULL, err);
-}
+#include "launch.h"
 
 int main(int argc, char **argv) {
   wr_config cfg;
   wr_error err;
   wr_error_clear(&err);
   int rc = wr_cli_parse(argc, argv, &cfg, &err);
-  if (rc == 1) {
+  if (rc != 0) {
+    if (rc < 0) fprintf(stderr, "wasm-run: %s\n", err.msg);
     wr_cli_free(&cfg);
-    return 0;
-  }
-  if (rc < 0) {
-    report(NULL, &err);
-    wr_cli_free(&cfg);
-    return WR_EXIT_INTERNAL;
+    return rc < 0 ? WR_EXIT_INTERNAL : 0;
   }
   /* A guest writing to a closed pipe gets EPIPE as an errno; the signal would kill us. */
   signal(SIGPIPE, SIG_IGN);
 
-  int status = 0;
-  uint8_t *bytes = NULL;
-  size_t len = 0;
-  wr_module *mod = NULL;
-  wr_store *store = NULL;
-  wr_instance *inst = NULL;
-  wr_wasi *wasi = NULL;
-  /* Open first: everything the run may touch is opened before the module's bytes
-   * are looked at, so a bad --dir or --listen is a setup error (125). */
-  if (!(store = wr_store_new(&err))) {
-    report(NULL, &err);
-    status = WR_EXIT_INTERNAL;
-    goto out;
+  wr_resources res;
+  int status;
+  if ((rc = wr_resources_open(&cfg, &res, &err)) < 0) {
+    fprintf(stderr, "wasm-run: %s\n", err.msg);
+    status = rc == WR_ERR_IO ? WR_EXIT_NOT_FOUND : WR_EXIT_INTERNAL;
+  } else {
+    status = wr_launch_run(&cfg, &res);
+    wr_resources_close(&res);
   }
-  if (cfg.max_pages) wr_store_set_max_pages(store, cfg.max_pages);
-  if (setup_wasi(&cfg, store, &wasi, &err) < 0) {
-    report(NULL, &err);
-    status = WR_EXIT_INTERNAL;
-    goto out;
-  }
-  int e = read_file(cfg.module, &bytes, &len);
-  if (e < 0) {
-    fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", cfg.module, strerror(-e));
-    status = WR_EXIT_NOT_FOUND;
-    goto out;
-  }
-  if ((rc = wr_module_load(bytes, len, &mod, &err)) < 0) {
-    report(cfg.module, &err);
-    status = exit_status_for(rc);
-    goto out;
-  }
-  if ((rc = wr_instantiate(store, mod, cfg.mode, wr_wasi_resolve, wasi, &inst, &err)) < 0) {
-    if (rc == WR_ERR_EXIT) {
-      status = err.exit_code;
-    } else {
-      report(cfg.module, &err);
-      status = rc == WR_ERR_TRAP ? WR_EXIT_TRAP : exit_status_for(rc);
-    }
-    goto out;
-  }
-  rc = cfg.invoke ? invoke_export(store, inst, &cfg, &err) : run_start(store, inst, &err);
-  if (rc == WR_ERR_EXIT) {
-    status = err.exit_code;
-  } else if (rc < 0) {
-    report(rc == WR_ERR_TRAP ? "trap" : cfg.module, &err);
-    status = rc == WR_ERR_USAGE ? WR_EXIT_INTERNAL : exit_status_for(rc);
-  }
-out:
-  fflush(stdout);
-  wr_store_free(store);
-  wr_wasi_free(wasi);
-  wr_module_free(mod);
-  free(bytes);
   wr_cli_free(&cfg);
   return status;
 }
