@@ -5,5 +5,6 @@
 #include "runtime/runtime.h"
 
 extern const wr_mode_ops wr_classic_ops;
+extern const wr_mode_ops wr_fast_ops;
 
 #endif

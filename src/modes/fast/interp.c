@@ -1,0 +1,556 @@
+/* interp.c: the fast interpreter loop, its entry and its mode hooks.
+ *
+ * Direct threading: each instruction starts with its handler's offset from
+ * L_BASE, and every handler ends by jumping to the next one. Operands are slot
+ * indices relative to fp (see fast.h for the frame); `acc` carries a result from
+ * one instruction to the next where the translator chose the accumulator forms. Calls to fast functions of
+ * any instance stay in this loop; host functions and other modes go through
+ * wr_call. Traps unwind with wr_trap; memory accesses rely on the guard region. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modes/fast/fast.h"
+#include "modes/numeric.h"
+#include "wasm/opcodes.h"
+
+static int fast_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
+static const int32_t *handler_offsets;
+
+/* The translation of f, made on its first call. */
+static __attribute__((noinline)) fast_func *translate_now(wr_exec *ex, wr_funcinst *f) {
+  fast_inst *fi = f->inst->mode_data;
+  uint32_t def = f->index - f->inst->module->nimported_funcs;
+  fast_func *ff;
+  wr_error err = {0};
+  if (wr_fast_translate(f->inst, def, &ff, &err) < 0) {
+    wr_exec_fail(ex, "%s", err.msg);
+    wr_trap(ex, WR_TRAP_HOST, f);
+  }
+  const wr_function *fn = &f->inst->module->funcs[def];
+  fi->wasm_bytes += (uint64_t)(fn->code_end - fn->code);
+  fi->code_bytes += (uint64_t)ff->len * sizeof(fcode) + ff->nconsts * sizeof(uint64_t);
+  fi->funcs[def] = ff;
+  return ff;
+}
+
+static inline fast_func *get_func(wr_exec *ex, wr_funcinst *f) {
+  fast_inst *fi = f->inst->mode_data;
+  fast_func *ff = fi->funcs[f->index - f->inst->module->nimported_funcs];
+  return __builtin_expect(ff != NULL, 1) ? ff : translate_now(ex, f);
+}
+
+static void run(wr_exec *ex, wr_funcinst *entry) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+#define H_0x00(name) [FOP_##name] = &&L_##name - &&L_BASE,
+#define H_0xFC(name) [FOP_##name] = &&L_##name - &&L_BASE,
+#define H_0xFD(name)
+  static const int32_t offsets[FOP_COUNT] = {
+#define OP(name, text, prefix, code, ...) H_##prefix(name)
+#include "wasm/opcodes.def"
+#undef OP
+#define X(name) [FOP_##name] = &&L_##name - &&L_BASE,
+      FAST_EXTRA(X)
+#undef X
+#define X(name, T, e) [FOP_JT_##name] = &&L_JT_##name - &&L_BASE, [FOP_JF_##name] = &&L_JF_##name - &&L_BASE,
+      FAST_CMPS(X)
+#undef X
+#define X(name, ...) [FOP_##name##_A] = &&L_##name##_A - &&L_BASE, [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, \
+      [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE, [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE,            \
+      [FOP_##name##_AB] = &&L_##name##_AB - &&L_BASE,
+      FAST_ACC_OPS(X)
+#undef X
+#define X(name, ...) [FOP_##name##_A] = &&L_##name##_A - &&L_BASE, [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, \
+      [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE,
+      FAST_ACC_LOADS(X)
+#undef X
+#define X(name, ...) [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE,
+      FAST_ACC_STORES(X)
+#undef X
+  };
+#pragma GCC diagnostic pop
+  if (!ex) {
+    handler_offsets = offsets;
+    return;
+  }
+
+  const char *const base = (const char *)&&L_BASE;
+  uint64_t *const stack_end = ex->stack_end;
+  wr_funcinst *fn = entry;
+  wr_instance *inst = fn->inst;
+  wr_ctx *ctx = &inst->ctx;
+  uint8_t *mem = ctx->mem_base;
+  uint64_t *fp = ex->sp;
+  const fcode *ip;
+  fast_func **fcache = ((fast_inst *)inst->mode_data)->by_index;
+  wr_funcinst *callee;
+  fast_func *ff;
+  uint64_t *argp;
+  uint64_t acc = 0; /* a result passed to the next instruction (FAST_ACC_OPS) */
+
+#define NEXT() goto *(const void *)(base + (int32_t)*ip) /* handlers may lie before L_BASE */
+#define TRAP(kind) wr_trap(ex, WR_TRAP_##kind, fn)
+  /* Operand k of the current instruction as a slot, and as a branch target. */
+#define S(k) fp[ip[k]]
+#define JUMP(k) (ip = ip + (k) + (int32_t)ip[k])
+
+#define SWITCH_INSTANCE()                          \
+  do {                                             \
+    inst = fn->inst;                               \
+    ctx = &inst->ctx;                              \
+    mem = ctx->mem_base;                           \
+    fcache = ((fast_inst *)inst->mode_data)->by_index; \
+  } while (0)
+
+  /* A new frame at nfp for fast function f (translation ff), returning to ret. */
+#define ENTER(f, ff, nfp, ret)                                                        \
+  do {                                                                                \
+    if ((nfp) + (ff)->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);                \
+    /* short loops: these are a few slots, where a libc call costs more */            \
+    for (uint32_t i__ = (ff)->nparams; i__ < (ff)->nlocals; i__++) (nfp)[i__] = 0;    \
+    for (uint32_t i__ = 0; i__ < (ff)->nconsts; i__++) (nfp)[(ff)->nlocals + i__] = (ff)->consts[i__]; \
+    uint64_t *h__ = (nfp) + (ff)->hdr;                                                \
+    h__[0] = (uint64_t)(uintptr_t)(ret);                                              \
+    h__[1] = (uint64_t)(uintptr_t)fp;                                                 \
+    h__[2] = (uint64_t)(uintptr_t)fn;                                                 \
+    fp = (nfp);                                                                       \
+    fn = (f);                                                                         \
+    ip = (ff)->code;                                                                  \
+    if (fn->inst != inst) SWITCH_INSTANCE();                                          \
+    ex->cur_func = fn;                                                                \
+  } while (0)
+
+  ff = get_func(ex, fn);
+  ENTER(fn, ff, fp, NULL);
+  NEXT();
+
+  /* Shapes: unary  op dst a;  binary  op dst a b;  load  op dst addr offset;
+   * store  op addr value offset. */
+#define UN(T, conv, expr) { T a = (T)S(2); S(1) = conv(expr); ip += 3; NEXT(); }
+#define BIN(T, conv, expr) { T a = (T)S(2), b = (T)S(3); S(1) = conv(expr); ip += 4; NEXT(); }
+#define UN_I32(expr) UN(uint32_t, (uint32_t), expr)
+#define UN_I64(expr) UN(uint64_t, (uint64_t), expr)
+#define BIN_I32(expr) BIN(uint32_t, (uint32_t), expr)
+#define BIN_I64(expr) BIN(uint64_t, (uint64_t), expr)
+#define CMP_I64(expr) BIN(uint64_t, (uint32_t), expr)
+#define BIN_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = bits_f32(expr); ip += 4; NEXT(); }
+#define BIN_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = bits_f64(expr); ip += 4; NEXT(); }
+#define CMP_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = (uint32_t)(expr); ip += 4; NEXT(); }
+#define CMP_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = (uint32_t)(expr); ip += 4; NEXT(); }
+#define UN_F32(expr) { float a = f32_of(S(2)); S(1) = bits_f32(expr); ip += 3; NEXT(); }
+#define UN_F64(expr) { double a = f64_of(S(2)); S(1) = bits_f64(expr); ip += 3; NEXT(); }
+#define EA(x) (mem + (uint64_t)(uint32_t)(x) + ip[3])
+#define TRUNC(FT, of, IT, lo_ok, hi_ok, store) \
+  { FT a = of(S(2)); if (isnan(a)) TRAP(INVALID_CONVERSION); if (!(lo_ok && hi_ok)) TRAP(INT_OVERFLOW); S(1) = store((IT)a); ip += 3; NEXT(); }
+#define TRUNC_SAT(FT, of, IT, lo_ok, hi_ok, min, max, store) \
+  { FT a = of(S(2)); S(1) = store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); ip += 3; NEXT(); }
+#define AS_U32(x) ((uint64_t)(uint32_t)(x))
+#define AS_U64(x) ((uint64_t)(x))
+
+L_BASE:
+L_UNREACHABLE: TRAP(UNREACHABLE);
+
+  /* ---- moves, constants and control -------------------------------------------- */
+L_MOV: S(1) = S(2); ip += 3; NEXT();
+L_CONST: S(1) = (uint64_t)ip[2] | (uint64_t)ip[3] << 32; ip += 4; NEXT();
+L_JMP: JUMP(1); NEXT();
+L_JNZ: if ((uint32_t)S(1)) JUMP(2); else ip += 3; NEXT();
+L_JZ: if (!(uint32_t)S(1)) JUMP(2); else ip += 3; NEXT();
+#define X(name, T, e)                                                   \
+  L_JT_##name: { T a = (T)S(1), b = (T)S(2); if (e) JUMP(3); else ip += 4; NEXT(); } \
+  L_JF_##name: { T a = (T)S(1), b = (T)S(2); if (!(e)) JUMP(3); else ip += 4; NEXT(); }
+  FAST_CMPS(X)
+#undef X
+L_BR_TABLE_F: {
+  uint32_t i = (uint32_t)S(1), n = ip[2];
+  JUMP(3 + (i < n ? i : n));
+  NEXT();
+}
+L_SELECT: S(1) = (uint32_t)S(4) ? S(2) : S(3); ip += 5; NEXT();
+
+L_RET1: {
+  uint64_t v = S(2);
+  fp[0] = v;
+}
+  /* fall through */
+L_RET: {
+  uint64_t *h = fp + ip[1];
+  ip = (const fcode *)(uintptr_t)h[0];
+  fp = (uint64_t *)(uintptr_t)h[1];
+  fn = (wr_funcinst *)(uintptr_t)h[2];
+  if (!ip) return;
+  if (fn->inst != inst) SWITCH_INSTANCE();
+  ex->cur_func = fn;
+  NEXT();
+}
+
+L_CALL_F: {
+  uint32_t idx = ip[1];
+  callee = ctx->funcs[idx];
+  ff = fcache[idx];
+  argp = fp + ip[2];
+  ip += 3;
+  if (__builtin_expect(ff != NULL, 1)) goto enter;
+  if (callee->entry != fast_entry) goto call_other;
+  ff = fcache[idx] = get_func(ex, callee);
+  goto enter;
+}
+L_CALL_INDIRECT_F: {
+  wr_table *t = ctx->tables[ip[2]];
+  uint32_t i = (uint32_t)S(3);
+  if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
+  callee = (wr_funcinst *)(uintptr_t)t->elems[i];
+  if (!callee) TRAP(UNINITIALIZED_ELEMENT);
+  if (!wr_func_type_matches(callee, &inst->module->types[ip[1]])) TRAP(INDIRECT_TYPE_MISMATCH);
+  argp = fp + ip[4];
+  ip += 5;
+  goto do_call;
+}
+do_call:
+  if (callee->entry != fast_entry) goto call_other;
+  ff = get_func(ex, callee);
+enter:
+  ENTER(callee, ff, argp, ip);
+  NEXT();
+call_other: {
+  /* a host function or another mode, through the uniform entry */
+  uint32_t np = callee->type->param_slots, nr = callee->type->result_slots;
+  ex->sp = argp + (np > nr ? np : nr);
+  wr_call(ex, callee, argp);
+  ex->cur_func = fn;
+  NEXT();
+}
+
+  /* ---- variables and tables ------------------------------------------------------ */
+L_GLOBAL_GET: S(1) = ctx->globals[ip[2]]->val[0]; ip += 3; NEXT();
+L_GLOBAL_SET: ctx->globals[ip[2]]->val[0] = S(1); ip += 3; NEXT();
+L_TABLE_GET: { /* dst i table */
+  wr_table *t = ctx->tables[ip[3]];
+  uint32_t i = (uint32_t)S(2);
+  if (i >= t->size) TRAP(TABLE_OOB);
+  S(1) = t->elems[i];
+  ip += 4;
+  NEXT();
+}
+L_TABLE_SET: { /* i v table */
+  wr_table *t = ctx->tables[ip[3]];
+  uint32_t i = (uint32_t)S(1);
+  if (i >= t->size) TRAP(TABLE_OOB);
+  t->elems[i] = S(2);
+  ip += 4;
+  NEXT();
+}
+L_REF_IS_NULL: S(1) = S(2) == 0; ip += 3; NEXT();
+L_REF_FUNC: S(1) = (uint64_t)(uintptr_t)ctx->funcs[ip[2]]; ip += 3; NEXT();
+
+  /* ---- memory ------------------------------------------------------------------ */
+  /* Loads: op dst addr offset; stores: op addr value offset; with their
+   * accumulator forms (FAST_ACC_LOADS, FAST_ACC_STORES in fast.h). */
+#define X(name, T, conv)                                                              \
+  L_##name: { T v; memcpy(&v, EA(S(2)), sizeof v); S(1) = conv; ip += 4; NEXT(); }     \
+  L_##name##_A: { T v; memcpy(&v, EA(S(2)), sizeof v); acc = conv; ip += 4; NEXT(); }  \
+  L_##name##_XA: { T v; memcpy(&v, EA(acc), sizeof v); S(1) = conv; ip += 4; NEXT(); } \
+  L_##name##_AA: { T v; memcpy(&v, EA(acc), sizeof v); acc = conv; ip += 4; NEXT(); }
+  FAST_ACC_LOADS(X)
+#undef X
+#define X(name, T)                                                                    \
+  L_##name: { T v = (T)S(2); memcpy(EA(S(1)), &v, sizeof v); ip += 4; NEXT(); }        \
+  L_##name##_XA: { T v = (T)S(2); memcpy(EA(acc), &v, sizeof v); ip += 4; NEXT(); }    \
+  L_##name##_XB: { T v = (T)acc; memcpy(EA(S(1)), &v, sizeof v); ip += 4; NEXT(); }
+  FAST_ACC_STORES(X)
+#undef X
+L_MEMORY_SIZE: S(1) = ctx->memory->pages; ip += 2; NEXT();
+L_MEMORY_GROW: S(1) = (uint32_t)wr_memory_grow(ctx->memory, (uint32_t)S(2)); ip += 3; NEXT();
+
+  /* ---- numeric ------------------------------------------------------------------ */
+L_I32_EQZ: UN_I32(a == 0)
+L_I64_EQZ: UN(uint64_t, (uint32_t), a == 0)
+L_F32_EQ: CMP_F32(a == b)
+L_F32_NE: CMP_F32(a != b)
+L_F32_LT: CMP_F32(a < b)
+L_F32_GT: CMP_F32(a > b)
+L_F32_LE: CMP_F32(a <= b)
+L_F32_GE: CMP_F32(a >= b)
+L_F64_EQ: CMP_F64(a == b)
+L_F64_NE: CMP_F64(a != b)
+L_F64_LT: CMP_F64(a < b)
+L_F64_GT: CMP_F64(a > b)
+L_F64_LE: CMP_F64(a <= b)
+L_F64_GE: CMP_F64(a >= b)
+
+  /* The binary operators with accumulator forms (FAST_ACC_OPS in fast.h). */
+#define X(name, T, get, put, e)                                                              \
+  L_##name: { T a = get(S(2)), b = get(S(3)); S(1) = put(e); ip += 4; NEXT(); }            \
+  L_##name##_A: { T a = get(S(2)), b = get(S(3)); acc = put(e); ip += 4; NEXT(); }         \
+  L_##name##_XA: { T a = get(acc), b = get(S(3)); S(1) = put(e); ip += 4; NEXT(); }        \
+  L_##name##_XB: { T a = get(S(2)), b = get(acc); S(1) = put(e); ip += 4; NEXT(); }        \
+  L_##name##_AA: { T a = get(acc), b = get(S(3)); acc = put(e); ip += 4; NEXT(); }         \
+  L_##name##_AB: { T a = get(S(2)), b = get(acc); acc = put(e); ip += 4; NEXT(); }
+  FAST_ACC_OPS(X)
+#undef X
+
+L_I32_CLZ: UN_I32(a ? __builtin_clz(a) : 32)
+L_I32_CTZ: UN_I32(a ? __builtin_ctz(a) : 32)
+L_I32_POPCNT: UN_I32(__builtin_popcount(a))
+L_I32_DIV_S: {
+  int32_t a = (int32_t)S(2), b = (int32_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  if (a == INT32_MIN && b == -1) TRAP(INT_OVERFLOW);
+  S(1) = (uint32_t)(a / b);
+  ip += 4;
+  NEXT();
+}
+L_I32_DIV_U: {
+  uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = a / b;
+  ip += 4;
+  NEXT();
+}
+L_I32_REM_S: {
+  int32_t a = (int32_t)S(2), b = (int32_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = (uint32_t)(b == -1 ? 0 : a % b);
+  ip += 4;
+  NEXT();
+}
+L_I32_REM_U: {
+  uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = a % b;
+  ip += 4;
+  NEXT();
+}
+L_I32_ROTL: BIN_I32(rotl32(a, b))
+L_I32_ROTR: BIN_I32(rotr32(a, b))
+
+L_I64_CLZ: UN_I64(a ? __builtin_clzll(a) : 64)
+L_I64_CTZ: UN_I64(a ? __builtin_ctzll(a) : 64)
+L_I64_POPCNT: UN_I64(__builtin_popcountll(a))
+L_I64_DIV_S: {
+  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  if (a == INT64_MIN && b == -1) TRAP(INT_OVERFLOW);
+  S(1) = (uint64_t)(a / b);
+  ip += 4;
+  NEXT();
+}
+L_I64_DIV_U: {
+  uint64_t a = S(2), b = S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = a / b;
+  ip += 4;
+  NEXT();
+}
+L_I64_REM_S: {
+  int64_t a = (int64_t)S(2), b = (int64_t)S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = (uint64_t)(b == -1 ? 0 : a % b);
+  ip += 4;
+  NEXT();
+}
+L_I64_REM_U: {
+  uint64_t a = S(2), b = S(3);
+  if (b == 0) TRAP(DIV_ZERO);
+  S(1) = a % b;
+  ip += 4;
+  NEXT();
+}
+L_I64_ROTL: BIN_I64(rotl64(a, b))
+L_I64_ROTR: BIN_I64(rotr64(a, b))
+
+  /* Sign manipulation is on bits, so NaN payloads pass through untouched. */
+L_F32_ABS: UN_I32(a & 0x7FFFFFFFu)
+L_F32_NEG: UN_I32(a ^ 0x80000000u)
+L_F32_CEIL: UN_F32(wr_ceilf(a))
+L_F32_FLOOR: UN_F32(wr_floorf(a))
+L_F32_TRUNC: UN_F32(wr_truncf(a))
+L_F32_NEAREST: UN_F32(wr_rintf(a))
+L_F32_SQRT: UN_F32(sqrtf(a))
+L_F32_MIN: BIN_F32(wr_fminf(a, b))
+L_F32_MAX: BIN_F32(wr_fmaxf(a, b))
+L_F32_COPYSIGN: BIN_I32((a & 0x7FFFFFFFu) | (b & 0x80000000u))
+L_F64_ABS: UN_I64(a & 0x7FFFFFFFFFFFFFFFull)
+L_F64_NEG: UN_I64(a ^ 0x8000000000000000ull)
+L_F64_CEIL: UN_F64(wr_ceil(a))
+L_F64_FLOOR: UN_F64(wr_floor(a))
+L_F64_TRUNC: UN_F64(wr_trunc(a))
+L_F64_NEAREST: UN_F64(wr_rint(a))
+L_F64_SQRT: UN_F64(sqrt(a))
+L_F64_MIN: BIN_F64(wr_fmin(a, b))
+L_F64_MAX: BIN_F64(wr_fmax(a, b))
+L_F64_COPYSIGN: BIN_I64((a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+L_I32_WRAP_I64: UN_I32(a)
+L_I32_TRUNC_F32_S: TRUNC(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, AS_U32)
+L_I32_TRUNC_F32_U: TRUNC(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, AS_U32)
+L_I32_TRUNC_F64_S: TRUNC(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, AS_U32)
+L_I32_TRUNC_F64_U: TRUNC(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, AS_U32)
+L_I64_EXTEND_I32_S: UN_I64((int64_t)(int32_t)a)
+L_I64_EXTEND_I32_U: UN_I64((uint32_t)a)
+L_I64_TRUNC_F32_S: TRUNC(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, AS_U64)
+L_I64_TRUNC_F32_U: TRUNC(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, AS_U64)
+L_I64_TRUNC_F64_S: TRUNC(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, AS_U64)
+L_I64_TRUNC_F64_U: TRUNC(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, AS_U64)
+L_F32_CONVERT_I32_S: UN(uint64_t, bits_f32, (float)(int32_t)a)
+L_F32_CONVERT_I32_U: UN(uint64_t, bits_f32, (float)(uint32_t)a)
+L_F32_CONVERT_I64_S: UN(uint64_t, bits_f32, (float)(int64_t)a)
+L_F32_CONVERT_I64_U: UN(uint64_t, bits_f32, (float)a)
+L_F32_DEMOTE_F64: UN(uint64_t, bits_f32, (float)f64_of(a))
+L_F64_CONVERT_I32_S: UN(uint64_t, bits_f64, (double)(int32_t)a)
+L_F64_CONVERT_I32_U: UN(uint64_t, bits_f64, (double)(uint32_t)a)
+L_F64_CONVERT_I64_S: UN(uint64_t, bits_f64, (double)(int64_t)a)
+L_F64_CONVERT_I64_U: UN(uint64_t, bits_f64, (double)a)
+L_F64_PROMOTE_F32: UN(uint64_t, bits_f64, (double)f32_of(a))
+L_I32_EXTEND8_S: UN_I32((int32_t)(int8_t)a)
+L_I32_EXTEND16_S: UN_I32((int32_t)(int16_t)a)
+L_I64_EXTEND8_S: UN_I64((int64_t)(int8_t)a)
+L_I64_EXTEND16_S: UN_I64((int64_t)(int16_t)a)
+L_I64_EXTEND32_S: UN_I64((int64_t)(int32_t)a)
+
+L_I32_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, INT32_MIN, INT32_MAX, AS_U32)
+L_I32_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, 0, UINT32_MAX, AS_U32)
+L_I32_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, INT32_MIN, INT32_MAX, AS_U32)
+L_I32_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, 0, UINT32_MAX, AS_U32)
+L_I64_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, INT64_MIN, INT64_MAX, AS_U64)
+L_I64_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, 0, UINT64_MAX, AS_U64)
+L_I64_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, INT64_MIN, INT64_MAX, AS_U64)
+L_I64_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, UINT64_MAX, AS_U64)
+
+  /* ---- bulk memory and tables: op d s n imm...; the whole range is checked before
+   * anything is touched, so a trapping one has no effect ------------------------- */
+L_MEMORY_INIT: {
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = ip[4];
+  if ((uint64_t)s + n > inst->data_len[seg] || (uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
+  if (n) memcpy(mem + d, inst->module->datas[seg].bytes + s, n);
+  ip += 5;
+  NEXT();
+}
+L_DATA_DROP: inst->data_len[ip[1]] = 0; ip += 2; NEXT();
+L_MEMORY_COPY: {
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+  uint64_t size = ctx->memory->size;
+  if ((uint64_t)s + n > size || (uint64_t)d + n > size) TRAP(MEMORY_OOB);
+  if (n) memmove(mem + d, mem + s, n);
+  ip += 4;
+  NEXT();
+}
+L_MEMORY_FILL: {
+  uint32_t d = (uint32_t)S(1), v = (uint32_t)S(2), n = (uint32_t)S(3);
+  if ((uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
+  if (n) memset(mem + d, (int)(uint8_t)v, n);
+  ip += 4;
+  NEXT();
+}
+L_TABLE_INIT: { /* d s n seg table */
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = ip[4];
+  wr_table *t = ctx->tables[ip[5]];
+  if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TRAP(TABLE_OOB);
+  if (n) memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(wr_ref));
+  ip += 6;
+  NEXT();
+}
+L_ELEM_DROP: inst->elem_len[ip[1]] = 0; ip += 2; NEXT();
+L_TABLE_COPY: { /* d s n dst src */
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+  wr_table *dst = ctx->tables[ip[4]], *src = ctx->tables[ip[5]];
+  if ((uint64_t)s + n > src->size || (uint64_t)d + n > dst->size) TRAP(TABLE_OOB);
+  if (n) memmove(dst->elems + d, src->elems + s, n * sizeof(wr_ref));
+  ip += 6;
+  NEXT();
+}
+L_TABLE_GROW: /* dst init n table */
+  S(1) = (uint32_t)wr_table_grow(ctx->tables[ip[4]], (uint32_t)S(3), S(2));
+  ip += 5;
+  NEXT();
+L_TABLE_SIZE: S(1) = ctx->tables[ip[2]]->size; ip += 3; NEXT();
+L_TABLE_FILL: { /* i v n table */
+  wr_table *t = ctx->tables[ip[4]];
+  uint32_t i = (uint32_t)S(1), n = (uint32_t)S(3);
+  wr_ref v = S(2);
+  if ((uint64_t)i + n > t->size) TRAP(TABLE_OOB);
+  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  ip += 5;
+  NEXT();
+}
+
+  /* Instructions the translator turns into something else never run. */
+L_NOP: L_BLOCK: L_LOOP: L_IF: L_ELSE: L_END: L_BR: L_BR_IF: L_BR_TABLE: L_RETURN: L_CALL:
+L_CALL_INDIRECT: L_DROP: L_SELECT_T: L_LOCAL_GET: L_LOCAL_SET: L_LOCAL_TEE: L_I32_CONST:
+L_I64_CONST: L_F32_CONST: L_F64_CONST: L_REF_NULL: L_I32_REINTERPRET_F32:
+L_I64_REINTERPRET_F64: L_F32_REINTERPRET_I32: L_F64_REINTERPRET_I64:
+  TRAP(UNREACHABLE);
+#undef NEXT
+#undef TRAP
+}
+
+const int32_t *wr_fast_handlers(void) {
+  if (!handler_offsets) run(NULL, NULL);
+  return handler_offsets;
+}
+
+static int fast_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
+  uint64_t *saved_sp = ex->sp;
+  int saved_in_guest = ex->in_guest;
+  uint32_t np = f->type->param_slots, nr = f->type->result_slots;
+  uint64_t *fp = ex->sp;
+  if (fp + np > ex->stack_end) wr_trap(ex, WR_TRAP_STACK_EXHAUSTED, f);
+  memmove(fp, args_results, np * sizeof(uint64_t));
+  ex->in_guest = 1;
+  run(ex, f);
+  ex->in_guest = saved_in_guest;
+  memmove(args_results, fp, nr * sizeof(uint64_t));
+  ex->sp = saved_sp;
+  return 0;
+}
+
+static int fast_prepare(wr_instance *inst, wr_error *err) {
+  const wr_module *m = inst->module;
+  uint32_t ndef = m->nfuncs - m->nimported_funcs;
+  fast_inst *fi = calloc(1, sizeof *fi);
+  if (fi) {
+    fi->funcs = calloc(ndef + 1, sizeof *fi->funcs);
+    fi->by_index = calloc(m->nfuncs + 1, sizeof *fi->by_index);
+  }
+  if (!fi || !fi->funcs || !fi->by_index) {
+    if (fi) free(fi->funcs);
+    if (fi) free(fi->by_index);
+    free(fi);
+    return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  }
+  inst->mode_data = fi;
+  wr_fast_handlers();
+  /* WR_FAST_STATS: translate everything now and report sizes when released. */
+  if (getenv("WR_FAST_STATS")) {
+    for (uint32_t i = 0; i < ndef; i++) {
+      fast_func *ff;
+      int rc = wr_fast_translate(inst, i, &ff, err);
+      if (rc < 0) return rc;
+      fi->funcs[i] = ff;
+      fi->wasm_bytes += (uint64_t)(m->funcs[i].code_end - m->funcs[i].code);
+      fi->code_bytes += (uint64_t)ff->len * sizeof(fcode) + ff->nconsts * sizeof(uint64_t);
+    }
+  }
+  return 0;
+}
+
+static void fast_release(wr_instance *inst) {
+  fast_inst *fi = inst->mode_data;
+  const wr_module *m = inst->module;
+  if (getenv("WR_FAST_STATS"))
+    fprintf(stderr, "fast: wasm code %llu bytes, translated %llu bytes\n",
+            (unsigned long long)fi->wasm_bytes, (unsigned long long)fi->code_bytes);
+  for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) wr_fast_func_free(fi->funcs[i]);
+  free(fi->funcs);
+  free(fi->by_index);
+  free(fi);
+  inst->mode_data = NULL;
+}
+
+const wr_mode_ops wr_fast_ops = {
+    .entry = fast_entry,
+    .simd = false,
+    .prepare = fast_prepare,
+    .release = fast_release,
+};
