@@ -49,6 +49,18 @@ expect "unknown option" 125 "" "^wasm-run: --bogus: unknown option" -- "$WASM_RU
 expect "unknown mode" 125 "" "^wasm-run: --mode=turbo: unknown mode" -- "$WASM_RUN" --mode=turbo "$fib"
 expect "option without value" 125 "" "^wasm-run: --mode: option needs a value$" -- "$WASM_RUN" --mode
 
+# --help and --version print to stdout and exit 0; --help and the manual describe
+# every long option the parser knows (read from src/cli.c, so a new option without
+# documentation fails here).
+"$WASM_RUN" --help >"$tmp/help" 2>&1
+[ $? = 0 ] && echo "ok --help exits 0" || { echo "FAIL --help status"; fails=$((fails + 1)); }
+for opt in $(sed -n 's/^ *{"\([a-z][a-z0-9-]*\)",.*/\1/p' "$srcdir/src/cli.c"); do
+  grep -q -- "--$opt" "$tmp/help" || { echo "FAIL --help does not mention --$opt"; fails=$((fails + 1)); }
+  grep -q -- "$(echo "$opt" | sed 's/-/\\\\-/g')" "$srcdir/man/wasm-run.1" ||
+    { echo "FAIL man/wasm-run.1 does not mention --$opt"; fails=$((fails + 1)); }
+done
+expect "--version" 0 "wasm-run $(sed -n 's/^AC_INIT(\[wasm-run\], \[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")" "" -- "$WASM_RUN" --version
+
 printf 'not wasm' >"$tmp/garbage.wasm"
 expect "malformed: bad magic" 126 "" "^wasm-run: .*garbage.wasm: header: magic header not detected$" -- "$WASM_RUN" "$tmp/garbage.wasm"
 printf '\0asm\1\0\0\0\1\5\1\140\0' >"$tmp/short.wasm"
