@@ -95,7 +95,6 @@ typedef struct wr_table {
   uint32_t size;
   uint32_t capacity;
   wr_tabletype type; /* as declared; the current size is `size` */
-  wr_store *store;   /* owns the element arrays */
 } wr_table;
 
 typedef struct wr_global {

@@ -17,7 +17,7 @@
 #define VALUE_STACK_SLOTS (1u << 20) /* 8 MiB, committed as it is touched */
 #define MAX_NATIVE_DEPTH 1000        /* nested entries through C (host calls, modes) */
 
-enum { OBJ_BLOCK, OBJ_INSTANCE, OBJ_MEMORY };
+enum { OBJ_BLOCK, OBJ_INSTANCE, OBJ_MEMORY, OBJ_TABLE };
 
 typedef struct owned {
   struct owned *next;
@@ -92,6 +92,7 @@ void wr_store_free(wr_store *s) {
     switch (o->kind) {
     case OBJ_INSTANCE: wr_instance_release(o->ptr); break;
     case OBJ_MEMORY: wr_memory_release(o->ptr); break;
+    case OBJ_TABLE: free(((wr_table *)o->ptr)->elems); break;
     default: break;
     }
     free(o->ptr);
@@ -187,24 +188,24 @@ wr_table *wr_table_new(wr_store *s, const wr_tabletype *type, wr_ref init, wr_er
            WR_MAX_TABLE_ELEMS);
     return NULL;
   }
-  wr_table *t = wr_store_alloc(s, sizeof *t, err);
-  if (!t) return NULL;
-  t->type = *type;
-  if (type->lim.min) {
-    /* The elements array is owned by the store too, and replaced on growth. */
-    t->elems = calloc(type->lim.min, sizeof(wr_ref));
-    if (!t->elems || own(s, OBJ_BLOCK, t->elems, err) < 0) {
-      free(t->elems);
-      wr_err(err, WR_ERR_NOMEM, "out of memory for a table of %u elements", type->lim.min);
-      return NULL;
-    }
-    for (uint32_t i = 0; i < type->lim.min; i++) t->elems[i] = init;
+  wr_table *t = calloc(1, sizeof *t);
+  if (!t) {
+    wr_err(err, WR_ERR_NOMEM, "out of memory");
+    return NULL;
   }
-  t->size = t->capacity = type->lim.min;
-  t->store = s;
+  t->type = *type;
+  if (own(s, OBJ_TABLE, t, err) < 0) {
+    free(t);
+    return NULL;
+  }
+  if (wr_table_grow(t, type->lim.min, init) < 0) {
+    wr_err(err, WR_ERR_NOMEM, "out of memory for a table of %u elements", type->lim.min);
+    return NULL;
+  }
   return t;
 }
 
+/* Every mode reads t->elems afresh at each access, so the array may move. */
 int64_t wr_table_grow(wr_table *t, uint32_t delta, wr_ref init) {
   uint32_t old = t->size;
   uint32_t max = t->type.lim.has_max ? t->type.lim.max : WR_MAX_TABLE_ELEMS;
@@ -215,13 +216,9 @@ int64_t wr_table_grow(wr_table *t, uint32_t delta, wr_ref init) {
     uint64_t cap = (uint64_t)t->capacity * 2;
     if (cap < new_size) cap = new_size;
     if (cap > max) cap = max;
-    wr_ref *e = calloc(cap, sizeof(wr_ref));
-    if (!e || own(t->store, OBJ_BLOCK, e, NULL) < 0) {
-      free(e);
-      return -1;
-    }
-    if (old) memcpy(e, t->elems, old * sizeof(wr_ref));
-    t->elems = e; /* the old array stays owned by the store until it is freed */
+    wr_ref *e = realloc(t->elems, cap * sizeof(wr_ref));
+    if (!e) return -1;
+    t->elems = e;
     t->capacity = (uint32_t)cap;
   }
   for (uint32_t i = old; i < new_size; i++) t->elems[i] = init;
