@@ -1,0 +1,197 @@
+#!/bin/bash
+# run-bench.sh SRCDIR OUTDIR WASM_RUN MODE...: the `make bench` driver. Builds each
+# benchmark program SRCDIR/*.c (except copy.c) natively ($CC -O2) and for wasm32-wasi
+# ($WASI_CC -O2) into OUTDIR, runs it natively, under `WASM_RUN --mode=M` for each MODE
+# and under each runtime of $BENCH_PEERS, checks that every run prints what the native
+# one prints, and prints one table of the best wall time over $BENCH_RUNS rounds
+# (default 3; rounds go over all programs and runners in turn, so a change in machine
+# load hits every column alike), ratios to native and to classic, geometric means, the
+# wasm code section size and the fast mode's translated size (WR_FAST_STATS=1).
+# BENCH_PEERS is a list of commands or NAME=COMMAND words, e.g.
+#   BENCH_PEERS="wasm3 iwasm-fast=/opt/wamr/iwasm wasmtime"
+# wasmtime is run as `wasmtime run P.wasm`, every other peer as `PEER P.wasm`.
+# BENCH_NAMES="crc32 fib" restricts the programs; BENCH_CFLAGS adds compiler flags to
+# both builds: each program's size is a macro, so a quick smoke test is
+#   BENCH_CFLAGS="-DREPS=1 -DLIMIT=2000 -DSTEPS=1000 -DFIB_N=20 -DACK_REPS=1 -DTAK_X=12" Exit status 1 if a run fails or
+# prints something else than the native program.
+set -u
+srcdir=${1:?usage: run-bench.sh SRCDIR OUTDIR WASM_RUN MODE...}
+outdir=${2:?} wasm_run=${3:?}
+shift 3
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(classic fast)
+runs=${BENCH_RUNS:-3}
+cc=${CC:-cc}
+wasi_cc=${WASI_CC:-clang-19}
+sysroot=${WASI_SYSROOT:-/usr}
+mkdir -p "$outdir" || exit 1
+
+if ! command -v "$wasi_cc" >/dev/null || [ ! -f "$sysroot/lib/wasm32-wasi/libc.a" ]; then
+  echo "run-bench.sh: needs $wasi_cc and wasi-libc under $sysroot (set WASI_CC, WASI_SYSROOT)" >&2
+  exit 1
+fi
+
+progs=()
+for c in "$srcdir"/*.c; do
+  p=$(basename "$c" .c)
+  [ "$p" = copy ] && continue # copy.c belongs to copy-throughput.sh
+  if [ -n "${BENCH_NAMES:-}" ] && [[ " $BENCH_NAMES " != *" $p "* ]]; then continue; fi
+  progs+=("$p")
+done
+
+# The runners: label and command prefix (the .wasm file is appended).
+labels=() cmds=()
+for m in "${modes[@]}"; do labels+=("$m") cmds+=("$wasm_run --mode=$m"); done
+for peer in ${BENCH_PEERS:-}; do
+  if [[ $peer == *=* ]]; then name=${peer%%=*} cmd=${peer#*=}; else name=$(basename "$peer") cmd=$peer; fi
+  command -v "$cmd" >/dev/null || { echo "run-bench.sh: peer $cmd not found" >&2; exit 1; }
+  [ "$(basename "$cmd")" = wasmtime ] && cmd="$cmd run"
+  labels+=("$name") cmds+=("$cmd")
+done
+nr=${#labels[@]}
+
+echo "Building ${#progs[@]} programs in $outdir"
+for p in "${progs[@]}"; do
+  # shellcheck disable=SC2086 # BENCH_CFLAGS is a list of flags
+  "$cc" -O2 -std=c11 -Wall -Wextra ${BENCH_CFLAGS:-} -o "$outdir/$p" "$srcdir/$p.c" -lm ||
+    { echo "run-bench.sh: cannot build $p natively" >&2; exit 1; }
+  # shellcheck disable=SC2086
+  "$wasi_cc" -O2 -std=c11 -Wall -Wextra ${BENCH_CFLAGS:-} --target=wasm32-wasi --sysroot="$sysroot" -o "$outdir/$p.wasm" "$srcdir/$p.c" ||
+    { echo "run-bench.sh: cannot build $p.wasm" >&2; exit 1; }
+done
+
+# The size of the code section (id 10) of a .wasm file.
+code_size() {
+  od -An -v -tu1 "$1" | awk '
+    { for (i = 1; i <= NF; i++) b[n++] = $i }
+    END {
+      p = 8
+      while (p < n) {
+        id = b[p++]; size = 0; shift = 1
+        do { v = b[p++]; size += (v % 128) * shift; shift *= 128 } while (v >= 128)
+        if (id == 10) { print size; exit }
+        p += size
+      }
+      print "-"
+    }'
+}
+
+# run_once KEY CMD...: one timed run; sets $elapsed (seconds) or returns 1 when the
+# run fails or its output differs from the native run's.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run_once() {
+  local key=$1 st
+  shift
+  local t0 t1
+  t0=$(date +%s%N)
+  "$@" >"$tmp/$key.out" 2>"$tmp/$key.err" </dev/null
+  st=$?
+  t1=$(date +%s%N)
+  elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+  return $st
+}
+
+declare -A best failed fastsize
+failures=0
+fail() { # key message
+  [ -n "${failed[$1]:-}" ] && return
+  failed[$1]=1
+  failures=$((failures + 1))
+  echo "FAIL: $2"
+}
+keep_best() { # key
+  if [ -z "${best[$1]:-}" ] || awk -v a="$elapsed" -v b="${best[$1]}" 'BEGIN { exit !(a < b) }'; then
+    best[$1]=$elapsed
+  fi
+}
+
+echo "Running: native ${labels[*]}; best of $runs rounds (load average now: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))"
+for ((round = 1; round <= runs; round++)); do
+  for p in "${progs[@]}"; do
+    if run_once "$p.native" "$outdir/$p"; then keep_best "$p.native"; else fail "$p.native" "$p natively: exit status $?"; fi
+    cp "$tmp/$p.native.out" "$tmp/$p.expected" 2>/dev/null
+    for ((r = 0; r < nr; r++)); do
+      key=$p.$r
+      [ -n "${failed[$key]:-}" ] && continue
+      # The fast mode reports its translated size when asked; translating every
+      # function up front costs well under a millisecond for these modules.
+      if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
+        # shellcheck disable=SC2086 # the command prefix is split on purpose
+        WR_FAST_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+      else
+        # shellcheck disable=SC2086
+        run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+      fi
+      st=$?
+      if [ $st != 0 ]; then
+        fail "$key" "$p under ${labels[r]}: exit status $st: $(head -c 200 "$tmp/$key.err")"
+      elif ! cmp -s "$tmp/$key.out" "$tmp/$p.expected"; then
+        fail "$key" "$p under ${labels[r]}: prints $(head -c 100 "$tmp/$key.out"), native prints $(head -c 100 "$tmp/$p.expected")"
+      else
+        keep_best "$key"
+      fi
+      if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
+        fastsize[$p]=$(sed -n 's/^fast: wasm code [0-9]* bytes, translated \([0-9]*\) bytes$/\1/p' "$tmp/$key.err")
+      fi
+    done
+  done
+  echo "  round $round of $runs done"
+done
+
+# The table: one row per program, geometric means in the last row.
+classic=-1
+for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
+{
+  printf 'program\tcode KB\tfast KB\tfast/code\tnative s'
+  for ((r = 0; r < nr; r++)); do
+    printf '\t%s s\t/native' "${labels[r]}"
+    [ $classic -ge 0 ] && [ $r != $classic ] && printf '\tvs classic'
+  done
+  printf '\n'
+  for p in "${progs[@]}"; do
+    cs=$(code_size "$outdir/$p.wasm")
+    fs=${fastsize[$p]:-}
+    printf '%s\t%s\t%s\t%s\t%s' "$p" \
+      "$(awk -v c="$cs" 'BEGIN { if (c == "-") print "-"; else printf "%.1f", c / 1024 }')" \
+      "$(awk -v f="$fs" 'BEGIN { if (f == "") print "-"; else printf "%.1f", f / 1024 }')" \
+      "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')" \
+      "${best[$p.native]:--}"
+    for ((r = 0; r < nr; r++)); do
+      printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"
+      [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t%s' "${best[$p.$r]:+S:$p.$classic:$p.$r}"
+    done
+    printf '\n'
+  done
+} >"$tmp/table"
+
+# Resolve R:a:b (time b / time a) and S:a:b (time a / time b), then add the geometric
+# means: of each column's values over the programs where that column has a number.
+for k in "${!best[@]}"; do echo "$k ${best[$k]}"; done >"$tmp/times"
+awk -F'\t' -v OFS='\t' '
+  FNR == NR { split($0, kv, " "); t[kv[1]] = kv[2]; next }
+  FNR == 1 { print; ncol = NF; for (i = 1; i <= NF; i++) fmt[i] = $i ~ / s$/ ? "%.3f" : "%.2f"; next }
+  {
+    for (i = 2; i <= NF; i++) {
+      if ($i ~ /^[RS]:/) {
+        split($i, k, ":")
+        a = t[k[2]]; b = t[k[3]]
+        if (a == "" || b == "" || a + 0 == 0 || b + 0 == 0) $i = "-"
+        else $i = sprintf("%.2f", $i ~ /^R/ ? b / a : a / b)
+      }
+      if ($i ~ /^[0-9.]+$/ && $i + 0 > 0) { sum[i] += log($i); cnt[i]++ }
+    }
+    print
+  }
+  END {
+    printf "geomean"
+    for (i = 2; i <= ncol; i++) printf "\t%s", cnt[i] ? sprintf(fmt[i], exp(sum[i] / cnt[i])) : "-"
+    printf "\n"
+  }' "$tmp/times" "$tmp/table" >"$tmp/table2"
+echo
+column -t -s "$(printf '\t')" "$tmp/table2"
+echo
+echo "Seconds: best wall time of $runs. /native: time over native time. vs classic: classic's time over"
+echo "this one (above 1 = faster than classic). code KB: wasm code section; fast KB: fast mode's"
+echo "translated code (WR_FAST_STATS=1), fast/code their ratio."
+[ $failures = 0 ]
