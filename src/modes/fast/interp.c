@@ -3,9 +3,13 @@
  * Direct threading: each instruction starts with its handler's offset from
  * L_BASE, and every handler ends by jumping to the next one. Operands are slot
  * indices relative to fp (see fast.h for the frame); `acc` carries a result from
- * one instruction to the next where the translator chose the accumulator forms. Calls to fast functions of
- * any instance stay in this loop; host functions and other modes go through
- * wr_call. Traps unwind with wr_trap; memory accesses rely on the guard region. */
+ * one instruction to the next where the translator chose the accumulator forms.
+ * Calls to fast functions of the same instance stay in this loop: a call pushes
+ * the header (return ip, caller fp, caller function) above the callee's locals
+ * and a return pops it, with no other check, as one run of the loop never leaves
+ * its instance. Functions of other instances, host functions and other modes go
+ * through wr_call. Traps unwind with wr_trap; memory accesses rely on the guard
+ * region. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +21,32 @@
 static int fast_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
 static const int32_t *handler_offsets;
 
-/* The translation of f, made on its first call. */
+static void count(fast_inst *fi, const wr_function *fn, const fast_func *ff) {
+  fi->wasm_bytes += (uint64_t)(fn->code_end - fn->code);
+  fi->code_bytes += (uint64_t)ff->len * sizeof(fcode);
+}
+
+/* The translation of f, made on its first call (unless WR_FAST_STATS made it). */
 static __attribute__((noinline)) fast_func *translate_now(wr_exec *ex, wr_funcinst *f) {
   fast_inst *fi = f->inst->mode_data;
   uint32_t def = f->index - f->inst->module->nimported_funcs;
-  fast_func *ff;
-  wr_error err = {0};
-  if (wr_fast_translate(f->inst, def, &ff, &err) < 0) {
-    wr_exec_fail(ex, "%s", err.msg);
-    wr_trap(ex, WR_TRAP_HOST, f);
+  fast_func *ff = &fi->funcs[def];
+  if (!ff->code) {
+    wr_error err = {0};
+    if (wr_fast_translate(f->inst, def, ff, &err) < 0) {
+      wr_exec_fail(ex, "%s", err.msg);
+      wr_trap(ex, WR_TRAP_HOST, f);
+    }
+    count(fi, &f->inst->module->funcs[def], ff);
   }
-  const wr_function *fn = &f->inst->module->funcs[def];
-  fi->wasm_bytes += (uint64_t)(fn->code_end - fn->code);
-  fi->code_bytes += (uint64_t)ff->len * sizeof(fcode) + ff->nconsts * sizeof(uint64_t);
-  fi->funcs[def] = ff;
+  ff->self = f;
   return ff;
 }
 
 static inline fast_func *get_func(wr_exec *ex, wr_funcinst *f) {
   fast_inst *fi = f->inst->mode_data;
-  fast_func *ff = fi->funcs[f->index - f->inst->module->nimported_funcs];
-  return __builtin_expect(ff != NULL, 1) ? ff : translate_now(ex, f);
+  fast_func *ff = &fi->funcs[f->index - f->inst->module->nimported_funcs];
+  return __builtin_expect(ff->self != NULL, 1) ? ff : translate_now(ex, f);
 }
 
 static void run(wr_exec *ex, wr_funcinst *entry) {
@@ -53,19 +62,23 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
 #define X(name) [FOP_##name] = &&L_##name - &&L_BASE,
       FAST_EXTRA(X)
 #undef X
-#define X(name, T, e) [FOP_JT_##name] = &&L_JT_##name - &&L_BASE, [FOP_JF_##name] = &&L_JF_##name - &&L_BASE,
+#define X(name, T, e) [FOP_JT_##name] = &&L_JT_##name - &&L_BASE, [FOP_JF_##name] = &&L_JF_##name - &&L_BASE, \
+      [FOP_JTI_##name] = &&L_JTI_##name - &&L_BASE, [FOP_JFI_##name] = &&L_JFI_##name - &&L_BASE,
       FAST_CMPS(X)
 #undef X
 #define X(name, ...) [FOP_##name##_A] = &&L_##name##_A - &&L_BASE, [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, \
       [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE, [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE,            \
-      [FOP_##name##_AB] = &&L_##name##_AB - &&L_BASE,
+      [FOP_##name##_AB] = &&L_##name##_AB - &&L_BASE, [FOP_##name##_I] = &&L_##name##_I - &&L_BASE,            \
+      [FOP_##name##_IA] = &&L_##name##_IA - &&L_BASE, [FOP_##name##_XI] = &&L_##name##_XI - &&L_BASE,          \
+      [FOP_##name##_XIA] = &&L_##name##_XIA - &&L_BASE,
       FAST_ACC_OPS(X)
 #undef X
 #define X(name, ...) [FOP_##name##_A] = &&L_##name##_A - &&L_BASE, [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, \
       [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE,
       FAST_ACC_LOADS(X)
 #undef X
-#define X(name, ...) [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE,
+#define X(name, ...) [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE, \
+      [FOP_##name##_I] = &&L_##name##_I - &&L_BASE, [FOP_##name##_XI] = &&L_##name##_XI - &&L_BASE,
       FAST_ACC_STORES(X)
 #undef X
   };
@@ -83,33 +96,30 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
   uint8_t *mem = ctx->mem_base;
   uint64_t *fp = ex->sp;
   const fcode *ip;
-  fast_func **fcache = ((fast_inst *)inst->mode_data)->by_index;
+  fast_func *const defs = ((fast_inst *)inst->mode_data)->funcs;
+  const uint32_t nimported = inst->module->nimported_funcs;
   wr_funcinst *callee;
   fast_func *ff;
   uint64_t *argp;
   uint64_t acc = 0; /* a result passed to the next instruction (FAST_ACC_OPS) */
 
-#define NEXT() goto *(const void *)(base + (int32_t)*ip) /* handlers may lie before L_BASE */
+#define NEXT() goto *(const void *)(base + (int32_t)I(0)) /* handlers may lie before L_BASE */
 #define TRAP(kind) wr_trap(ex, WR_TRAP_##kind, fn)
-  /* Operand k of the current instruction as a slot, and as a branch target. */
-#define S(k) fp[ip[k]]
-#define JUMP(k) (ip = ip + (k) + (int32_t)ip[k])
+  /* Units: the handler is units 0-1, then the operands, a slot in one unit, a 32-bit
+   * immediate or branch offset in two. S(k): slot operand k (1-based) when only
+   * slots come before it; I(u): the 32-bit value at unit u; JUMP(u): take the
+   * branch whose offset (relative to its unit) is at unit u. */
+#define S(k) fp[ip[(k) + 1]]
+#define I(u) rd32(ip + (u))
+#define JUMP(u) (ip = ip + (u) + (int32_t)I(u))
 
-#define SWITCH_INSTANCE()                          \
-  do {                                             \
-    inst = fn->inst;                               \
-    ctx = &inst->ctx;                              \
-    mem = ctx->mem_base;                           \
-    fcache = ((fast_inst *)inst->mode_data)->by_index; \
-  } while (0)
-
-  /* A new frame at nfp for fast function f (translation ff), returning to ret. */
+  /* A new frame at nfp for fast function f (translation ff) of this instance,
+   * returning to ret: the arguments are in place, only the declared locals are
+   * zeroed (a short loop: a few slots, where a libc call costs more). */
 #define ENTER(f, ff, nfp, ret)                                                        \
   do {                                                                                \
     if ((nfp) + (ff)->frame_slots > stack_end) TRAP(STACK_EXHAUSTED);                \
-    /* short loops: these are a few slots, where a libc call costs more */            \
     for (uint32_t i__ = (ff)->nparams; i__ < (ff)->nlocals; i__++) (nfp)[i__] = 0;    \
-    for (uint32_t i__ = 0; i__ < (ff)->nconsts; i__++) (nfp)[(ff)->nlocals + i__] = (ff)->consts[i__]; \
     uint64_t *h__ = (nfp) + (ff)->hdr;                                                \
     h__[0] = (uint64_t)(uintptr_t)(ret);                                              \
     h__[1] = (uint64_t)(uintptr_t)fp;                                                 \
@@ -117,57 +127,68 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
     fp = (nfp);                                                                       \
     fn = (f);                                                                         \
     ip = (ff)->code;                                                                  \
-    if (fn->inst != inst) SWITCH_INSTANCE();                                          \
     ex->cur_func = fn;                                                                \
   } while (0)
 
+  /* the entry frame returns to L_BASE (offset 0), which leaves the loop */
+  static const fcode exit_code[2] = {0, 0};
   ff = get_func(ex, fn);
-  ENTER(fn, ff, fp, NULL);
+  ENTER(fn, ff, fp, exit_code);
   NEXT();
 
   /* Shapes: unary  op dst a;  binary  op dst a b;  load  op dst addr offset;
    * store  op addr value offset. */
-#define UN(T, conv, expr) { T a = (T)S(2); S(1) = conv(expr); ip += 3; NEXT(); }
-#define BIN(T, conv, expr) { T a = (T)S(2), b = (T)S(3); S(1) = conv(expr); ip += 4; NEXT(); }
+#define UN(T, conv, expr) { T a = (T)S(2); S(1) = conv(expr); ip += 4; NEXT(); }
+#define BIN(T, conv, expr) { T a = (T)S(2), b = (T)S(3); S(1) = conv(expr); ip += 5; NEXT(); }
 #define UN_I32(expr) UN(uint32_t, (uint32_t), expr)
 #define UN_I64(expr) UN(uint64_t, (uint64_t), expr)
 #define BIN_I32(expr) BIN(uint32_t, (uint32_t), expr)
 #define BIN_I64(expr) BIN(uint64_t, (uint64_t), expr)
 #define CMP_I64(expr) BIN(uint64_t, (uint32_t), expr)
-#define BIN_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = bits_f32(expr); ip += 4; NEXT(); }
-#define BIN_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = bits_f64(expr); ip += 4; NEXT(); }
-#define CMP_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = (uint32_t)(expr); ip += 4; NEXT(); }
-#define CMP_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = (uint32_t)(expr); ip += 4; NEXT(); }
-#define UN_F32(expr) { float a = f32_of(S(2)); S(1) = bits_f32(expr); ip += 3; NEXT(); }
-#define UN_F64(expr) { double a = f64_of(S(2)); S(1) = bits_f64(expr); ip += 3; NEXT(); }
-#define EA(x) (mem + (uint64_t)(uint32_t)(x) + ip[3])
+#define BIN_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = bits_f32(expr); ip += 5; NEXT(); }
+#define BIN_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = bits_f64(expr); ip += 5; NEXT(); }
+#define CMP_F32(expr) { float a = f32_of(S(2)), b = f32_of(S(3)); S(1) = (uint32_t)(expr); ip += 5; NEXT(); }
+#define CMP_F64(expr) { double a = f64_of(S(2)), b = f64_of(S(3)); S(1) = (uint32_t)(expr); ip += 5; NEXT(); }
+#define UN_F32(expr) { float a = f32_of(S(2)); S(1) = bits_f32(expr); ip += 4; NEXT(); }
+#define UN_F64(expr) { double a = f64_of(S(2)); S(1) = bits_f64(expr); ip += 4; NEXT(); }
+#define EA_AT(x, u) (mem + (uint64_t)(uint32_t)(x) + I(u)) /* offset at unit u */
+#define EA(x) EA_AT(x, 4)
 #define TRUNC(FT, of, IT, lo_ok, hi_ok, store) \
-  { FT a = of(S(2)); if (isnan(a)) TRAP(INVALID_CONVERSION); if (!(lo_ok && hi_ok)) TRAP(INT_OVERFLOW); S(1) = store((IT)a); ip += 3; NEXT(); }
+  { FT a = of(S(2)); if (isnan(a)) TRAP(INVALID_CONVERSION); if (!(lo_ok && hi_ok)) TRAP(INT_OVERFLOW); S(1) = store((IT)a); ip += 4; NEXT(); }
 #define TRUNC_SAT(FT, of, IT, lo_ok, hi_ok, min, max, store) \
-  { FT a = of(S(2)); S(1) = store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); ip += 3; NEXT(); }
+  { FT a = of(S(2)); S(1) = store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); ip += 4; NEXT(); }
 #define AS_U32(x) ((uint64_t)(uint32_t)(x))
 #define AS_U64(x) ((uint64_t)(x))
 
-L_BASE:
+L_BASE: /* offset 0, what exit_code holds: the entry frame returns here */
+  return;
 L_UNREACHABLE: TRAP(UNREACHABLE);
 
   /* ---- moves, constants and control -------------------------------------------- */
-L_MOV: S(1) = S(2); ip += 3; NEXT();
-L_CONST: S(1) = (uint64_t)ip[2] | (uint64_t)ip[3] << 32; ip += 4; NEXT();
-L_JMP: JUMP(1); NEXT();
-L_JNZ: if ((uint32_t)S(1)) JUMP(2); else ip += 3; NEXT();
-L_JZ: if (!(uint32_t)S(1)) JUMP(2); else ip += 3; NEXT();
+L_MOV: S(1) = S(2); ip += 4; NEXT();
+L_CONST: S(1) = (uint64_t)I(3) | (uint64_t)I(5) << 32; ip += 7; NEXT();
+L_CONST32: S(1) = I(3); ip += 5; NEXT();
+L_JMP: JUMP(2); NEXT();
+L_JNZ: if ((uint32_t)S(1)) JUMP(3); else ip += 5; NEXT();
+L_JZ: if (!(uint32_t)S(1)) JUMP(3); else ip += 5; NEXT();
 #define X(name, T, e)                                                   \
-  L_JT_##name: { T a = (T)S(1), b = (T)S(2); if (e) JUMP(3); else ip += 4; NEXT(); } \
-  L_JF_##name: { T a = (T)S(1), b = (T)S(2); if (!(e)) JUMP(3); else ip += 4; NEXT(); }
+  L_JT_##name: { T a = (T)S(1), b = (T)S(2); if (e) JUMP(4); else ip += 6; NEXT(); }           \
+  L_JF_##name: { T a = (T)S(1), b = (T)S(2); if (!(e)) JUMP(4); else ip += 6; NEXT(); }        \
+  L_JTI_##name: { T a = (T)S(1), b = IMM_##T(I(3)); if (e) JUMP(5); else ip += 7; NEXT(); }    \
+  L_JFI_##name: { T a = (T)S(1), b = IMM_##T(I(3)); if (!(e)) JUMP(5); else ip += 7; NEXT(); }
   FAST_CMPS(X)
 #undef X
 L_BR_TABLE_F: {
-  uint32_t i = (uint32_t)S(1), n = ip[2];
-  JUMP(3 + (i < n ? i : n));
+  uint32_t i = (uint32_t)S(1), n = I(3);
+  JUMP(5 + (n + 1) + 2 * ip[5 + (i < n ? i : n)]);
   NEXT();
 }
-L_SELECT: S(1) = (uint32_t)S(4) ? S(2) : S(3); ip += 5; NEXT();
+L_BR_TABLE_W: {
+  uint32_t i = (uint32_t)S(1), n = I(3);
+  JUMP(5 + 2 * (i < n ? i : n));
+  NEXT();
+}
+L_SELECT: S(1) = (uint32_t)S(4) ? S(2) : S(3); ip += 6; NEXT();
 
 L_RET1: {
   uint64_t v = S(2);
@@ -175,42 +196,56 @@ L_RET1: {
 }
   /* fall through */
 L_RET: {
-  uint64_t *h = fp + ip[1];
+  uint64_t *h = fp + ip[2];
   ip = (const fcode *)(uintptr_t)h[0];
   fp = (uint64_t *)(uintptr_t)h[1];
   fn = (wr_funcinst *)(uintptr_t)h[2];
-  if (!ip) return;
-  if (fn->inst != inst) SWITCH_INSTANCE();
   ex->cur_func = fn;
   NEXT();
 }
 
-L_CALL_F: {
-  uint32_t idx = ip[1];
-  callee = ctx->funcs[idx];
-  ff = fcache[idx];
-  argp = fp + ip[2];
-  ip += 3;
-  if (__builtin_expect(ff != NULL, 1)) goto enter;
-  if (callee->entry != fast_entry) goto call_other;
-  ff = fcache[idx] = get_func(ex, callee);
-  goto enter;
+  /* A function of this module: same instance, fast, so nothing to check but that
+   * it is translated. */
+L_CALL_D: { /* argslot def (the index among defined functions) */
+  uint32_t def = I(3);
+  ff = defs + def;
+  argp = &S(1);
+  ip += 5;
+  if (__builtin_expect(ff->self == NULL, 0)) translate_now(ex, ctx->funcs[nimported + def]);
+  ENTER(ff->self, ff, argp, ip);
+  NEXT();
 }
-L_CALL_INDIRECT_F: {
-  wr_table *t = ctx->tables[ip[2]];
-  uint32_t i = (uint32_t)S(3);
-  if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
-  callee = (wr_funcinst *)(uintptr_t)t->elems[i];
-  if (!callee) TRAP(UNINITIALIZED_ELEMENT);
-  if (!wr_func_type_matches(callee, &inst->module->types[ip[1]])) TRAP(INDIRECT_TYPE_MISMATCH);
-  argp = fp + ip[4];
+  /* An imported function: of any mode or instance. */
+L_CALL_F: { /* argslot func */
+  callee = ctx->funcs[I(3)];
+  argp = &S(1);
   ip += 5;
   goto do_call;
 }
+  /* A function whose frame is too big for 16-bit slots: classic runs it, from its
+   * arguments in place to its results in place (RET follows). */
+L_CLASSIC:
+  ex->sp = fp + ip[2] + 3;
+  wr_classic_ops.entry(ex, fn, fp);
+  ex->cur_func = fn;
+  ip += 3;
+  NEXT();
+L_CALL_INDIRECT_F: { /* i argslot type table */
+  wr_table *t = ctx->tables[I(6)];
+  uint32_t i = (uint32_t)S(1);
+  if (i >= t->size) TRAP(UNDEFINED_ELEMENT);
+  callee = (wr_funcinst *)(uintptr_t)t->elems[i];
+  if (!callee) TRAP(UNINITIALIZED_ELEMENT);
+  if (!wr_func_type_matches(callee, &inst->module->types[I(4)])) TRAP(INDIRECT_TYPE_MISMATCH);
+  argp = &S(2);
+  ip += 8;
+  goto do_call;
+}
 do_call:
-  if (callee->entry != fast_entry) goto call_other;
+  /* One run of this loop stays in one instance (so returns need no check): a
+   * function of another one is called like any other outside function. */
+  if (callee->entry != fast_entry || callee->inst != inst) goto call_other;
   ff = get_func(ex, callee);
-enter:
   ENTER(callee, ff, argp, ip);
   NEXT();
 call_other: {
@@ -223,45 +258,47 @@ call_other: {
 }
 
   /* ---- variables and tables ------------------------------------------------------ */
-L_GLOBAL_GET: S(1) = ctx->globals[ip[2]]->val[0]; ip += 3; NEXT();
-L_GLOBAL_SET: ctx->globals[ip[2]]->val[0] = S(1); ip += 3; NEXT();
+L_GLOBAL_GET: S(1) = ctx->globals[I(3)]->val[0]; ip += 5; NEXT();
+L_GLOBAL_SET: ctx->globals[I(3)]->val[0] = S(1); ip += 5; NEXT();
 L_TABLE_GET: { /* dst i table */
-  wr_table *t = ctx->tables[ip[3]];
+  wr_table *t = ctx->tables[I(4)];
   uint32_t i = (uint32_t)S(2);
   if (i >= t->size) TRAP(TABLE_OOB);
   S(1) = t->elems[i];
-  ip += 4;
+  ip += 6;
   NEXT();
 }
 L_TABLE_SET: { /* i v table */
-  wr_table *t = ctx->tables[ip[3]];
+  wr_table *t = ctx->tables[I(4)];
   uint32_t i = (uint32_t)S(1);
   if (i >= t->size) TRAP(TABLE_OOB);
   t->elems[i] = S(2);
-  ip += 4;
+  ip += 6;
   NEXT();
 }
-L_REF_IS_NULL: S(1) = S(2) == 0; ip += 3; NEXT();
-L_REF_FUNC: S(1) = (uint64_t)(uintptr_t)ctx->funcs[ip[2]]; ip += 3; NEXT();
+L_REF_IS_NULL: S(1) = S(2) == 0; ip += 4; NEXT();
+L_REF_FUNC: S(1) = (uint64_t)(uintptr_t)ctx->funcs[I(3)]; ip += 5; NEXT();
 
   /* ---- memory ------------------------------------------------------------------ */
   /* Loads: op dst addr offset; stores: op addr value offset; with their
    * accumulator forms (FAST_ACC_LOADS, FAST_ACC_STORES in fast.h). */
 #define X(name, T, conv)                                                              \
-  L_##name: { T v; memcpy(&v, EA(S(2)), sizeof v); S(1) = conv; ip += 4; NEXT(); }     \
-  L_##name##_A: { T v; memcpy(&v, EA(S(2)), sizeof v); acc = conv; ip += 4; NEXT(); }  \
-  L_##name##_XA: { T v; memcpy(&v, EA(acc), sizeof v); S(1) = conv; ip += 4; NEXT(); } \
-  L_##name##_AA: { T v; memcpy(&v, EA(acc), sizeof v); acc = conv; ip += 4; NEXT(); }
+  L_##name: { T v; memcpy(&v, EA(S(2)), sizeof v); S(1) = conv; ip += 6; NEXT(); }     \
+  L_##name##_A: { T v; memcpy(&v, EA(S(2)), sizeof v); acc = conv; ip += 6; NEXT(); }  \
+  L_##name##_XA: { T v; memcpy(&v, EA(acc), sizeof v); S(1) = conv; ip += 6; NEXT(); } \
+  L_##name##_AA: { T v; memcpy(&v, EA(acc), sizeof v); acc = conv; ip += 6; NEXT(); }
   FAST_ACC_LOADS(X)
 #undef X
 #define X(name, T)                                                                    \
-  L_##name: { T v = (T)S(2); memcpy(EA(S(1)), &v, sizeof v); ip += 4; NEXT(); }        \
-  L_##name##_XA: { T v = (T)S(2); memcpy(EA(acc), &v, sizeof v); ip += 4; NEXT(); }    \
-  L_##name##_XB: { T v = (T)acc; memcpy(EA(S(1)), &v, sizeof v); ip += 4; NEXT(); }
+  L_##name: { T v = (T)S(2); memcpy(EA(S(1)), &v, sizeof v); ip += 6; NEXT(); }        \
+  L_##name##_XA: { T v = (T)S(2); memcpy(EA(acc), &v, sizeof v); ip += 6; NEXT(); }    \
+  L_##name##_XB: { T v = (T)acc; memcpy(EA(S(1)), &v, sizeof v); ip += 6; NEXT(); }                  \
+  L_##name##_I: { T v = (T)IMM_uint64_t(I(3)); memcpy(EA_AT(S(1), 5), &v, sizeof v); ip += 7; NEXT(); } \
+  L_##name##_XI: { T v = (T)IMM_uint64_t(I(3)); memcpy(EA_AT(acc, 5), &v, sizeof v); ip += 7; NEXT(); }
   FAST_ACC_STORES(X)
 #undef X
-L_MEMORY_SIZE: S(1) = ctx->memory->pages; ip += 2; NEXT();
-L_MEMORY_GROW: S(1) = (uint32_t)wr_memory_grow(ctx->memory, (uint32_t)S(2)); ip += 3; NEXT();
+L_MEMORY_SIZE: S(1) = ctx->memory->pages; ip += 3; NEXT();
+L_MEMORY_GROW: S(1) = (uint32_t)wr_memory_grow(ctx->memory, (uint32_t)S(2)); ip += 4; NEXT();
 
   /* ---- numeric ------------------------------------------------------------------ */
 L_I32_EQZ: UN_I32(a == 0)
@@ -281,12 +318,16 @@ L_F64_GE: CMP_F64(a >= b)
 
   /* The binary operators with accumulator forms (FAST_ACC_OPS in fast.h). */
 #define X(name, T, get, put, e)                                                              \
-  L_##name: { T a = get(S(2)), b = get(S(3)); S(1) = put(e); ip += 4; NEXT(); }            \
-  L_##name##_A: { T a = get(S(2)), b = get(S(3)); acc = put(e); ip += 4; NEXT(); }         \
-  L_##name##_XA: { T a = get(acc), b = get(S(3)); S(1) = put(e); ip += 4; NEXT(); }        \
-  L_##name##_XB: { T a = get(S(2)), b = get(acc); S(1) = put(e); ip += 4; NEXT(); }        \
-  L_##name##_AA: { T a = get(acc), b = get(S(3)); acc = put(e); ip += 4; NEXT(); }         \
-  L_##name##_AB: { T a = get(S(2)), b = get(acc); acc = put(e); ip += 4; NEXT(); }
+  L_##name: { T a = get(S(2)), b = get(S(3)); S(1) = put(e); ip += 5; NEXT(); }          \
+  L_##name##_A: { T a = get(S(2)), b = get(S(3)); acc = put(e); ip += 5; NEXT(); }       \
+  L_##name##_XA: { T a = get(acc), b = get(S(3)); S(1) = put(e); ip += 5; NEXT(); }      \
+  L_##name##_XB: { T a = get(S(2)), b = get(acc); S(1) = put(e); ip += 5; NEXT(); }      \
+  L_##name##_AA: { T a = get(acc), b = get(S(3)); acc = put(e); ip += 5; NEXT(); }       \
+  L_##name##_AB: { T a = get(S(2)), b = get(acc); acc = put(e); ip += 5; NEXT(); }       \
+  L_##name##_I: { T a = get(S(2)), b = IMM_##T(I(4)); S(1) = put(e); ip += 6; NEXT(); }  \
+  L_##name##_IA: { T a = get(S(2)), b = IMM_##T(I(4)); acc = put(e); ip += 6; NEXT(); } \
+  L_##name##_XI: { T a = get(acc), b = IMM_##T(I(4)); S(1) = put(e); ip += 6; NEXT(); }  \
+  L_##name##_XIA: { T a = get(acc), b = IMM_##T(I(4)); acc = put(e); ip += 6; NEXT(); }
   FAST_ACC_OPS(X)
 #undef X
 
@@ -298,28 +339,28 @@ L_I32_DIV_S: {
   if (b == 0) TRAP(DIV_ZERO);
   if (a == INT32_MIN && b == -1) TRAP(INT_OVERFLOW);
   S(1) = (uint32_t)(a / b);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I32_DIV_U: {
   uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = a / b;
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I32_REM_S: {
   int32_t a = (int32_t)S(2), b = (int32_t)S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = (uint32_t)(b == -1 ? 0 : a % b);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I32_REM_U: {
   uint32_t a = (uint32_t)S(2), b = (uint32_t)S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = a % b;
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I32_ROTL: BIN_I32(rotl32(a, b))
@@ -333,28 +374,28 @@ L_I64_DIV_S: {
   if (b == 0) TRAP(DIV_ZERO);
   if (a == INT64_MIN && b == -1) TRAP(INT_OVERFLOW);
   S(1) = (uint64_t)(a / b);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I64_DIV_U: {
   uint64_t a = S(2), b = S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = a / b;
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I64_REM_S: {
   int64_t a = (int64_t)S(2), b = (int64_t)S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = (uint64_t)(b == -1 ? 0 : a % b);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I64_REM_U: {
   uint64_t a = S(2), b = S(3);
   if (b == 0) TRAP(DIV_ZERO);
   S(1) = a % b;
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_I64_ROTL: BIN_I64(rotl64(a, b))
@@ -421,57 +462,57 @@ L_I64_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint64_t, a > -1.0, a < 1844674
   /* ---- bulk memory and tables: op d s n imm...; the whole range is checked before
    * anything is touched, so a trapping one has no effect ------------------------- */
 L_MEMORY_INIT: {
-  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = ip[4];
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = I(5);
   if ((uint64_t)s + n > inst->data_len[seg] || (uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
   if (n) memcpy(mem + d, inst->module->datas[seg].bytes + s, n);
-  ip += 5;
+  ip += 7;
   NEXT();
 }
-L_DATA_DROP: inst->data_len[ip[1]] = 0; ip += 2; NEXT();
+L_DATA_DROP: inst->data_len[I(2)] = 0; ip += 4; NEXT();
 L_MEMORY_COPY: {
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
   uint64_t size = ctx->memory->size;
   if ((uint64_t)s + n > size || (uint64_t)d + n > size) TRAP(MEMORY_OOB);
   if (n) memmove(mem + d, mem + s, n);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_MEMORY_FILL: {
   uint32_t d = (uint32_t)S(1), v = (uint32_t)S(2), n = (uint32_t)S(3);
   if ((uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
   if (n) memset(mem + d, (int)(uint8_t)v, n);
-  ip += 4;
+  ip += 5;
   NEXT();
 }
 L_TABLE_INIT: { /* d s n seg table */
-  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = ip[4];
-  wr_table *t = ctx->tables[ip[5]];
+  uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = I(5);
+  wr_table *t = ctx->tables[I(7)];
   if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TRAP(TABLE_OOB);
   if (n) memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(wr_ref));
-  ip += 6;
+  ip += 9;
   NEXT();
 }
-L_ELEM_DROP: inst->elem_len[ip[1]] = 0; ip += 2; NEXT();
+L_ELEM_DROP: inst->elem_len[I(2)] = 0; ip += 4; NEXT();
 L_TABLE_COPY: { /* d s n dst src */
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
-  wr_table *dst = ctx->tables[ip[4]], *src = ctx->tables[ip[5]];
+  wr_table *dst = ctx->tables[I(5)], *src = ctx->tables[I(7)];
   if ((uint64_t)s + n > src->size || (uint64_t)d + n > dst->size) TRAP(TABLE_OOB);
   if (n) memmove(dst->elems + d, src->elems + s, n * sizeof(wr_ref));
-  ip += 6;
+  ip += 9;
   NEXT();
 }
 L_TABLE_GROW: /* dst init n table */
-  S(1) = (uint32_t)wr_table_grow(ctx->tables[ip[4]], (uint32_t)S(3), S(2));
-  ip += 5;
+  S(1) = (uint32_t)wr_table_grow(ctx->tables[I(5)], (uint32_t)S(3), S(2));
+  ip += 7;
   NEXT();
-L_TABLE_SIZE: S(1) = ctx->tables[ip[2]]->size; ip += 3; NEXT();
+L_TABLE_SIZE: S(1) = ctx->tables[I(3)]->size; ip += 5; NEXT();
 L_TABLE_FILL: { /* i v n table */
-  wr_table *t = ctx->tables[ip[4]];
+  wr_table *t = ctx->tables[I(5)];
   uint32_t i = (uint32_t)S(1), n = (uint32_t)S(3);
   wr_ref v = S(2);
   if ((uint64_t)i + n > t->size) TRAP(TABLE_OOB);
   for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
-  ip += 5;
+  ip += 7;
   NEXT();
 }
 
@@ -509,13 +550,8 @@ static int fast_prepare(wr_instance *inst, wr_error *err) {
   const wr_module *m = inst->module;
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   fast_inst *fi = calloc(1, sizeof *fi);
-  if (fi) {
-    fi->funcs = calloc(ndef + 1, sizeof *fi->funcs);
-    fi->by_index = calloc(m->nfuncs + 1, sizeof *fi->by_index);
-  }
-  if (!fi || !fi->funcs || !fi->by_index) {
-    if (fi) free(fi->funcs);
-    if (fi) free(fi->by_index);
+  if (fi) fi->funcs = calloc(ndef + 1, sizeof *fi->funcs);
+  if (!fi || !fi->funcs) {
     free(fi);
     return wr_err(err, WR_ERR_NOMEM, "out of memory");
   }
@@ -524,12 +560,9 @@ static int fast_prepare(wr_instance *inst, wr_error *err) {
   /* WR_FAST_STATS: translate everything now and report sizes when released. */
   if (getenv("WR_FAST_STATS")) {
     for (uint32_t i = 0; i < ndef; i++) {
-      fast_func *ff;
-      int rc = wr_fast_translate(inst, i, &ff, err);
+      int rc = wr_fast_translate(inst, i, &fi->funcs[i], err);
       if (rc < 0) return rc;
-      fi->funcs[i] = ff;
-      fi->wasm_bytes += (uint64_t)(m->funcs[i].code_end - m->funcs[i].code);
-      fi->code_bytes += (uint64_t)ff->len * sizeof(fcode) + ff->nconsts * sizeof(uint64_t);
+      count(fi, &m->funcs[i], &fi->funcs[i]);
     }
   }
   return 0;
@@ -541,9 +574,8 @@ static void fast_release(wr_instance *inst) {
   if (getenv("WR_FAST_STATS"))
     fprintf(stderr, "fast: wasm code %llu bytes, translated %llu bytes\n",
             (unsigned long long)fi->wasm_bytes, (unsigned long long)fi->code_bytes);
-  for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) wr_fast_func_free(fi->funcs[i]);
+  for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) wr_fast_func_free(&fi->funcs[i]);
   free(fi->funcs);
-  free(fi->by_index);
   free(fi);
   inst->mode_data = NULL;
 }
