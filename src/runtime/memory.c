@@ -62,6 +62,11 @@ static bool in_reservation(uintptr_t addr) {
   return false;
 }
 
+/* The actions we replaced: a fault that is not ours goes back to them, so that a
+ * sanitizer's or fuzzer's handler still reports a real crash (and in a plain build
+ * the default action still kills the process). */
+static struct sigaction prev_segv, prev_bus;
+
 static void fault_handler(int sig, siginfo_t *info, void *uctx) {
   wr_exec *ex = tl_exec;
   if (ex && ex->in_guest && ex->trap_jmp && in_reservation((uintptr_t)info->si_addr)) {
@@ -69,9 +74,9 @@ static void fault_handler(int sig, siginfo_t *info, void *uctx) {
     ex->unwind_code = WR_ERR_TRAP;
     siglongjmp(*ex->trap_jmp, 1);
   }
-  /* Not ours: restore the default action; returning re-executes the access and the
+  /* Not ours: restore the previous action; returning re-executes the access and the
    * process dies with the signal as it would have without us. */
-  signal(sig, SIG_DFL);
+  sigaction(sig, sig == SIGSEGV ? &prev_segv : &prev_bus, NULL);
 }
 
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
@@ -83,7 +88,8 @@ static void install_handler(void) {
   sa.sa_sigaction = fault_handler;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGSEGV, &sa, NULL) < 0 || sigaction(SIGBUS, &sa, NULL) < 0) handler_errno = errno;
+  if (sigaction(SIGSEGV, &sa, &prev_segv) < 0 || sigaction(SIGBUS, &sa, &prev_bus) < 0)
+    handler_errno = errno;
 }
 
 /* The fault handler runs on an alternate stack so that it works even when the

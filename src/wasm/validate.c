@@ -331,10 +331,12 @@ static int pop_vals(vctx *v, const wr_valtype *t, uint32_t n, uint32_t slots) {
   uint32_t k;
   if (n == 0) return 0;
   if (stack_matches(v, t, n, &k)) {
-    const uint8_t *s = v->vals + v->nvals - k;
-    if (k < n || memcmp(s, t, n) != 0) { /* Unknowns or a partial match: count what is there */
+    /* Indexes, not a pointer: with k == 0 the stack may never have been allocated,
+     * and NULL + 0 is undefined behaviour. */
+    uint32_t base = v->nvals - k;
+    if (k < n || memcmp(v->vals + base, t, n) != 0) { /* Unknowns or a partial match: count what is there */
       slots = 0;
-      for (uint32_t i = 0; i < k; i++) slots += 1u + (s[i] == WR_V128);
+      for (uint32_t i = 0; i < k; i++) slots += 1u + (v->vals[base + i] == WR_V128);
     }
     v->nvals -= k;
     v->slots -= slots;

@@ -1,0 +1,191 @@
+/* differential.c: libFuzzer harness comparing every mode against classic
+ * (fuzz-differential).
+ *
+ * The input drives gen.c to build a valid module, and what it leaves over gives
+ * the arguments. Each export is called in turn (state carries over between calls)
+ * in classic, the reference semantics, and then in every other mode this build has;
+ * the results, trap kinds, final memory and globals must agree. Floats compare
+ * equal when both are NaN (the spec leaves NaN bits open); the generator
+ * canonicalises NaNs before their bits can reach integers or memory. A generated
+ * module that fails to load is a bug too (in the generator or the validator).
+ *
+ * FUZZ_DUMP_WASM=FILE writes each generated module to FILE, to look at a
+ * reproducer with wasm2wat; FUZZ_VERBOSE=1 prints the outcome of each call. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "runtime/runtime.h"
+
+#define FUEL 500 /* loop iterations and calls per export call */
+#define MAX_CALLS 16
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct call_rec {
+  const char *name;
+  const wr_functype *type;
+  int rc, trap;
+  uint64_t results[2];
+  char msg[WR_ERROR_MSG_MAX];
+} call_rec;
+
+typedef struct run_rec {
+  int ncalls;
+  call_rec calls[MAX_CALLS];
+  uint8_t *mem;
+  uint64_t mem_size;
+  uint32_t nglobals;
+  uint64_t globals[16];
+  wr_valtype gtypes[16];
+} run_rec;
+
+static bool verbose;
+static const uint8_t *cur_wasm;
+static size_t cur_len;
+
+static void dump_module(void) {
+  const char *path = getenv("FUZZ_DUMP_WASM");
+  if (!path) return;
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fwrite(cur_wasm, 1, cur_len, f);
+  fclose(f);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("fuzz-differential: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  abort();
+}
+
+/* Runs every exported function of m in `mode`; false when the mode cannot run
+ * this module (WR_ERR_UNSUPPORTED). */
+static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
+  wr_error err = {0};
+  memset(r, 0, sizeof *r);
+  wr_store *s = wr_store_new(&err);
+  if (!s) fail("%s: %s", wr_mode_name(mode), err.msg);
+  wr_store_set_max_pages(s, 16);
+  wr_instance *inst = NULL;
+  int rc = wr_instantiate(s, m, mode, NULL, NULL, &inst, &err);
+  if (rc == WR_ERR_UNSUPPORTED) {
+    wr_store_free(s);
+    return false;
+  }
+  if (rc < 0) fail("%s: instantiating a generated module: %s", wr_mode_name(mode), err.msg);
+  wr_global *fuel = inst->ctx.globals[FZ_FUEL_GLOBAL];
+  for (uint32_t i = 0; i < m->nexports && r->ncalls < MAX_CALLS; i++) {
+    const wr_export *e = &m->exports[i];
+    if (e->kind != WR_EXTERN_FUNC) continue;
+    wr_funcinst *f = inst->ctx.funcs[e->index];
+    call_rec *c = &r->calls[r->ncalls++];
+    c->name = e->name.str;
+    c->type = f->type;
+    uint64_t argv[8] = {0};
+    for (uint32_t p = 0; p < f->type->nparams && p < 8; p++) {
+      argv[p] = fz_u64(&args);
+      if (f->type->params[p] == WR_I32 || f->type->params[p] == WR_F32) argv[p] &= 0xFFFFFFFF;
+    }
+    fuel->val[0] = FUEL;
+    wr_error_clear(&err);
+    c->rc = wr_invoke(s, f, argv, c->results, &err);
+    c->trap = c->rc == WR_ERR_TRAP ? err.trap : 0;
+    if (c->rc < 0) snprintf(c->msg, sizeof c->msg, "%s", err.msg);
+    if (verbose)
+      fprintf(stderr, "%s: %s: %s\n", wr_mode_name(mode), c->name, c->rc ? c->msg : "returned");
+    if (c->rc < 0 && c->rc != WR_ERR_TRAP)
+      fail("%s: calling %s: unexpected error %d: %s", wr_mode_name(mode), c->name, c->rc, err.msg);
+  }
+  wr_memory *mem = inst->mems[0];
+  r->mem_size = mem->size;
+  r->mem = malloc(mem->size ? mem->size : 1);
+  if (!r->mem) fail("out of memory");
+  memcpy(r->mem, mem->base, mem->size);
+  r->nglobals = inst->nglobals < 16 ? inst->nglobals : 16;
+  for (uint32_t g = 0; g < r->nglobals; g++) {
+    r->globals[g] = inst->ctx.globals[g]->val[0];
+    r->gtypes[g] = inst->ctx.globals[g]->type.type;
+  }
+  wr_store_free(s);
+  return true;
+}
+
+/* Equality of two values of type t, with any NaN equal to any NaN. */
+static bool same_value(wr_valtype t, uint64_t a, uint64_t b) {
+  switch (t) {
+  case WR_I32: return (uint32_t)a == (uint32_t)b;
+  case WR_F32: {
+    uint32_t x = (uint32_t)a, y = (uint32_t)b;
+    float fx, fy;
+    memcpy(&fx, &x, 4);
+    memcpy(&fy, &y, 4);
+    return x == y || (isnan(fx) && isnan(fy));
+  }
+  case WR_F64: {
+    double fx, fy;
+    memcpy(&fx, &a, 8);
+    memcpy(&fy, &b, 8);
+    return a == b || (isnan(fx) && isnan(fy));
+  }
+  default: return a == b;
+  }
+}
+
+static void compare(wr_mode mode, const run_rec *ref, const run_rec *got) {
+  const char *mn = wr_mode_name(mode);
+  for (int i = 0; i < ref->ncalls; i++) {
+    const call_rec *a = &ref->calls[i], *b = &got->calls[i];
+    if (a->rc != b->rc || a->trap != b->trap)
+      fail("%s: call %d (%s): classic gave %d (%s), %s gave %d (%s)", mn, i, a->name, a->rc,
+           a->rc ? a->msg : "ok", mn, b->rc, b->rc ? b->msg : "ok");
+    if (a->rc) continue;
+    for (uint32_t k = 0; k < a->type->nresults; k++)
+      if (!same_value(a->type->results[k], a->results[k], b->results[k]))
+        fail("%s: call %d (%s): result %u is 0x%llx in classic, 0x%llx in %s", mn, i, a->name, k,
+             (unsigned long long)a->results[k], (unsigned long long)b->results[k], mn);
+  }
+  if (ref->mem_size != got->mem_size)
+    fail("%s: memory is %llu bytes in classic, %llu in %s", mn, (unsigned long long)ref->mem_size,
+         (unsigned long long)got->mem_size, mn);
+  for (uint64_t o = 0; o < ref->mem_size; o++)
+    if (ref->mem[o] != got->mem[o])
+      fail("%s: memory byte 0x%llx is 0x%02x in classic, 0x%02x in %s", mn, (unsigned long long)o,
+           ref->mem[o], got->mem[o], mn);
+  for (uint32_t g = 0; g < ref->nglobals; g++)
+    if (!same_value(ref->gtypes[g], ref->globals[g], got->globals[g]))
+      fail("%s: global %u is 0x%llx in classic, 0x%llx in %s", mn, g,
+           (unsigned long long)ref->globals[g], (unsigned long long)got->globals[g], mn);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fz_src src = {data, size};
+  verbose = getenv("FUZZ_VERBOSE") != NULL;
+  uint8_t *wasm = NULL;
+  size_t len = 0;
+  if (fz_gen_module(&src, &wasm, &len) < 0) return 0;
+  cur_wasm = wasm, cur_len = len;
+  dump_module();
+  wr_module *m = NULL;
+  wr_error err = {0};
+  if (wr_module_load(wasm, len, &m, &err) < 0) fail("the generated module does not load: %s", err.msg);
+  static run_rec ref, got;
+  if (!run(m, WR_MODE_CLASSIC, src, &ref)) fail("classic cannot run a generated module");
+  for (int mode = 0; mode < WR_MODE_COUNT; mode++) {
+    if (mode == WR_MODE_CLASSIC || !wr_mode_available(mode)) continue;
+    if (!run(m, mode, src, &got)) continue;
+    compare(mode, &ref, &got);
+    free(got.mem);
+  }
+  free(ref.mem);
+  wr_module_free(m);
+  free(wasm);
+  return 0;
+}
