@@ -31,6 +31,19 @@ static void usage(FILE *out) {
         "      --max-memory=SIZE\n"
         "                      cap linear memory at SIZE bytes (suffixes K, M, G)\n"
         "                      example: wasm-run --max-memory=512M app.wasm\n"
+        "      --sandbox=full|none\n"
+        "                      full (default): run the module in new namespaces with an\n"
+        "                      empty root, no capabilities, Landlock and a seccomp filter;\n"
+        "                      none: no sandbox, for debugging (unsafe for untrusted modules)\n"
+        "                      example: wasm-run --sandbox=none app.wasm\n"
+        "      --net=none|host\n"
+        "                      none (default): an empty network namespace, the module\n"
+        "                      reaches only --listen sockets; host: keep the host's network\n"
+        "                      example: wasm-run --net=host --listen=8080 server.wasm\n"
+        "      --timeout=DURATION\n"
+        "                      kill the run after DURATION (units ms, s, m, h; default s)\n"
+        "                      and exit 137\n"
+        "                      example: wasm-run --timeout=30s app.wasm\n"
         "      --invoke=NAME   call export NAME with ARGS parsed as its parameters and\n"
         "                      print its results, one per line\n"
         "                      example: wasm-run --invoke=fib examples/fib.wasm 20\n"
@@ -42,7 +55,8 @@ static void usage(FILE *out) {
         "\n"
         "Exit status: the module's own; 125 wasm-run failed (usage, setup); 126 the module\n"
         "cannot be run (malformed, invalid, unlinkable); 127 the module cannot be read;\n"
-        "134 the module trapped.\n",
+        "134 the module trapped; 128+N killed by signal N (137 after --timeout); 159 the\n"
+        "sandbox stopped a system call.\n",
         out);
 }
 
@@ -183,6 +197,22 @@ static int parse_size(const char *arg, uint32_t *pages, wr_error *err) {
   return 0;
 }
 
+static int parse_duration(const char *arg, uint64_t *ms, wr_error *err) {
+  char *end;
+  errno = 0;
+  double v = strtod(arg, &end);
+  double mul = 1000;
+  if (strcmp(end, "ms") == 0) mul = 1;
+  else if (strcmp(end, "s") == 0 || !*end) mul = 1000;
+  else if (strcmp(end, "m") == 0) mul = 60000;
+  else if (strcmp(end, "h") == 0) mul = 3600000;
+  else end = NULL;
+  if (!end || end == arg || errno || !(v > 0) || v * mul > 1e15 || arg[0] == '-' || (v * mul) < 1)
+    return wr_err(err, WR_ERR_USAGE, "--timeout=%s: expected a duration such as 500ms, 30s, 2m or 1h", arg);
+  *ms = (uint64_t)(v * mul + 0.5);
+  return 0;
+}
+
 int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
   static const struct option options[] = {
       {"dir", required_argument, NULL, 'd'},
@@ -191,6 +221,9 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       {"max-memory", required_argument, NULL, 'M'},
       {"mode", required_argument, NULL, 'm'},
       {"invoke", required_argument, NULL, 'i'},
+      {"sandbox", required_argument, NULL, 'S'},
+      {"net", required_argument, NULL, 'N'},
+      {"timeout", required_argument, NULL, 'T'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"version", no_argument, NULL, 'V'},
@@ -199,6 +232,7 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
   };
   memset(cfg, 0, sizeof *cfg);
   cfg->mode = WR_MODE_CLASSIC;
+  cfg->sandbox = true;
   opterr = 0;
   optind = 1;
   int c;
@@ -227,6 +261,20 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       break;
     case 'M':
       if (parse_size(optarg, &cfg->max_pages, err) < 0) return err->code;
+      break;
+    case 'S':
+      if (strcmp(optarg, "full") && strcmp(optarg, "none"))
+        return wr_err(err, WR_ERR_USAGE, "--sandbox=%s: expected full or none", optarg);
+      cfg->sandbox = strcmp(optarg, "none") != 0;
+      break;
+    case 'N':
+      if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+        return wr_err(err, WR_ERR_USAGE, "--net=%s: expected none or host", optarg);
+      cfg->net_host = strcmp(optarg, "host") == 0;
+      break;
+    case 'T':
+      if (parse_duration(optarg, &cfg->timeout_ms, err) < 0) return err->code;
+      cfg->timeout_str = optarg;
       break;
     case 'v': cfg->verbose++; break;
     case 'q': cfg->quiet = true; break;

@@ -42,6 +42,10 @@ typedef struct wr_config {
   wr_listen_opt *listens;
   int nlistens;
   uint32_t max_pages;   /* --max-memory in 64 KiB pages; 0: no cap beyond the module's */
+  bool sandbox;         /* --sandbox=full (default) or none */
+  bool net_host;        /* --net=host: keep the host's network namespace */
+  uint64_t timeout_ms;  /* --timeout in milliseconds; 0: none */
+  const char *timeout_str; /* --timeout as given, for the message */
 } wr_config;
 
 /* Parses argv. Returns 0 to run, 1 when --help/--version was printed, or a

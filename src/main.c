@@ -1,10 +1,11 @@
 /* main.c: the wasm-run command: parse the options, open what the run may touch,
- * run the module, exit with its status. */
+ * run the module in a sandboxed child (src/supervise.c), exit with its status. */
 #include <signal.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "launch.h"
+#include "supervise.h"
 
 int main(int argc, char **argv) {
   wr_config cfg;
@@ -25,7 +26,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "wasm-run: %s\n", err.msg);
     status = rc == WR_ERR_IO ? WR_EXIT_NOT_FOUND : WR_EXIT_INTERNAL;
   } else {
-    status = wr_launch_run(&cfg, &res);
+    if (!cfg.sandbox && !cfg.quiet)
+      fputs("wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)\n", stderr);
+    status = wr_supervise_run(&cfg, &res);
     wr_resources_close(&res);
   }
   wr_cli_free(&cfg);
