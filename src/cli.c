@@ -14,7 +14,8 @@ static void usage(FILE *out) {
         "Run a WebAssembly module: its _start function, or the export named by --invoke.\n"
         "\n"
         "  -m, --mode=MODE     how to run the module: classic (the in-place interpreter,\n"
-        "                      the default) or fast (translated to threaded code first)\n"
+        "                      the default), fast (translated to threaded code first) or\n"
+        "                      llvm-jit (compiled to native code by LLVM before the start)\n"
         "                      example: wasm-run --mode=fast app.wasm\n"
         "      --dir=HOST[::GUEST][:ro]\n"
         "                      give the module the host directory HOST, seen as GUEST\n"
@@ -245,7 +246,10 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
         return wr_err(err, WR_ERR_USAGE,
                       "--mode=%s: unknown mode (expected classic, fast, fast-jit, llvm-jit or aot)", optarg);
       if (!wr_mode_available(mode))
-        return wr_err(err, WR_ERR_USAGE, "--mode=%s: this build of wasm-run does not have that mode", optarg);
+        return wr_err(err, WR_ERR_USAGE, "--mode=%s: %s", optarg,
+                      (mode == WR_MODE_LLVM_JIT || mode == WR_MODE_AOT) && !wr_mode_available(WR_MODE_LLVM_JIT)
+                          ? "this build has no LLVM (configured with --disable-llvm)"
+                          : "this build of wasm-run does not have that mode yet");
       cfg->mode = mode;
       break;
     }

@@ -7,6 +7,8 @@
  *     exit status of DESIGN.md §8, printing at most one error line. */
 #include "launch.h"
 
+#include "runtime/execmem.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,6 +53,12 @@ static int open_listen(const wr_listen_opt *l, wr_error *err) {
 int wr_resources_open(const wr_config *cfg, wr_resources *res, wr_error *err) {
   memset(res, 0, sizeof *res);
   res->module_fd = -1;
+  /* The code a mode needs is something the run touches too: load it now, and ask
+   * once (the answer is cached) whether executable memory may be made, while
+   * neither the sandbox's empty root nor its seccomp filter is in place. */
+  int rc = wr_mode_load(cfg->mode, err);
+  if (rc < 0) return rc;
+  if (cfg->mode == WR_MODE_LLVM_JIT || cfg->mode == WR_MODE_FAST_JIT) wr_execmem_allowed(NULL, 0);
   int n = cfg->ndirs + cfg->nlistens;
   res->preopens = calloc((size_t)n + 1, sizeof *res->preopens);
   if (!res->preopens) return wr_err(err, WR_ERR_NOMEM, "out of memory");

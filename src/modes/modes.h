@@ -7,4 +7,16 @@
 extern const wr_mode_ops wr_classic_ops;
 extern const wr_mode_ops wr_fast_ops;
 
+/* llvm-jit exists only in builds with LLVM (configure --disable-llvm leaves it out). */
+#include "config.h"
+#ifdef HAVE_LLVM
+/* The plugin's hooks (src/modes/llvm/jit.c, in wasm-run-llvm.so), and the stub
+ * the mode table holds until the plugin is loaded (src/runtime/plugin.c). */
+extern const wr_mode_ops wr_llvm_jit_ops;
+extern const wr_mode_ops wr_llvm_jit_stub_ops;
+#define WR_LLVM_JIT_OPS (&wr_llvm_jit_stub_ops)
+#else
+#define WR_LLVM_JIT_OPS NULL
+#endif
+
 #endif

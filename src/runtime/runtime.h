@@ -31,6 +31,9 @@ const char *wr_mode_name(wr_mode mode);
 int wr_mode_parse(const char *name);
 /* Whether this build can run `mode`. */
 bool wr_mode_available(wr_mode mode);
+/* Loads what `mode` needs beyond this library (llvm-jit: the LLVM plugin). Call it
+ * before anything takes the filesystem away; instantiation loads it otherwise. */
+int wr_mode_load(wr_mode mode, wr_error *err);
 
 /* Trap kinds. wr_trap_message() gives the spec's wording. */
 typedef enum wr_trap_kind {
@@ -122,6 +125,7 @@ typedef struct wr_ctx {
   wr_table **tables;     /* every table, imports first */
   wr_funcinst **funcs;   /* every function, imports first */
   wr_instance *inst;
+  struct wr_rt_api *api;  /* compiled modes: helpers and stack limit (modes/llvm/rt.h) */
 } wr_ctx;
 
 struct wr_instance {

@@ -1,0 +1,26 @@
+/* llvm.h: the LLVM backend shared by llvm-jit and (later) aot: a validated module
+ * to LLVM IR, and the optimisation pipeline. */
+#ifndef WR_MODES_LLVM_H
+#define WR_MODES_LLVM_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "runtime/runtime.h"
+
+/* Adds to M (in its context) one function per defined function of m, or, when
+ * func_part is not NULL, per defined function f with func_part[f - imported] ==
+ * part (the others are declared, with external linkage, for calls between parts):
+ *   wasm_func_N   internal (unless split), the native signature: (ptr ctx, params...) -> results
+ *                 (void, the one result, or a struct of several);
+ *   wasm_entry_N  external, the uniform one: void (ptr ctx, ptr args_results), with
+ *                 arguments and results in 64-bit slots as wr_entry_fn has them.
+ * N is the index in the function space. cpu and features (may be NULL) become the
+ * functions' target attributes. Returns 0 or WR_ERR_UNSUPPORTED (SIMD). */
+int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_part, uint32_t part,
+                      const char *cpu, const char *features, wr_error *err);
+
+/* Runs the new pass manager's default<O{level}> pipeline over M for tm. */
+int wr_llvm_optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, int level, wr_error *err);
+
+#endif

@@ -1,0 +1,1285 @@
+/* translate.c: validated wasm functions to LLVM IR, for llvm-jit and aot.
+ *
+ * One pass over each body, keeping the operand stack as SSA values: locals are
+ * allocas (mem2reg promotes them), block and if results and loop parameters are
+ * phis, unreachable code is skipped. The generated code reaches the runtime only
+ * through its first argument, the instance's wr_ctx: the linear-memory base (which
+ * never moves, so it is loaded once per function), globals, tables and functions,
+ * and the helper table of wr_ctx.api (modes/llvm/rt.h) for traps, bulk operations
+ * and calls that leave the module. Loads and stores carry no bounds checks: the
+ * guard region behind each memory turns a stray access into a fault the runtime
+ * reports as "out of bounds memory access". Explicit checks remain where the guard
+ * cannot help: integer division, float-to-integer conversion, the native stack
+ * (a compare against api->stack_limit at function entry). */
+#include "modes/llvm/llvm.h"
+
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modes/llvm/rt.h"
+#include "wasm/leb.h"
+#include "wasm/opcodes.h"
+
+enum { K_FUNC, K_BLOCK, K_LOOP, K_IF };
+
+typedef struct ctrl {
+  int kind;
+  uint32_t nparams, nresults;
+  const wr_valtype *params, *results;
+  wr_valtype one; /* a block type of one value type: results point here */
+  bool single;
+  LLVMBasicBlockRef head; /* loop: the header, which branches target */
+  LLVMBasicBlockRef end;  /* where control continues after `end` */
+  LLVMBasicBlockRef els;  /* if: the false arm, until `else` is seen */
+  LLVMValueRef *head_phis, *end_phis, *if_params;
+  uint32_t height;    /* operand stack height below the parameters */
+  uint32_t end_preds; /* edges into `end` so far */
+} ctrl;
+
+typedef struct tr {
+  LLVMContextRef C;
+  LLVMModuleRef M;
+  LLVMBuilderRef B, AB; /* AB appends allocas and invariant loads to the entry block */
+  const wr_module *m;
+  LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
+  LLVMTypeRef *fn_types;      /* per type index: the native signature */
+  LLVMValueRef *natives;      /* per function index (defined ones only) */
+  LLVMTypeRef helper_types[WR_RT_NHELPERS];
+  LLVMTypeRef entry_type; /* void (ptr ctx, ptr args_results) */
+  unsigned md_invariant;
+  LLVMValueRef md_empty;
+  LLVMAttributeRef attr_noreturn, attr_cold, attr_nounwind, attr_cpu, attr_features;
+  /* The function being translated. */
+  uint32_t func_idx;
+  const wr_functype *ft;
+  LLVMValueRef fn, ctx, api, mem;
+  LLVMValueRef *locals;
+  const wr_valtype *local_types;
+  uint32_t nlocals;
+  LLVMBasicBlockRef trap_bb[WR_TRAP_COUNT];
+  LLVMValueRef *stack;
+  uint32_t sp, stack_cap;
+  ctrl *ctrls;
+  uint32_t nctrl, ctrl_cap;
+  bool dead;           /* the current position is unreachable */
+  uint32_t dead_depth; /* blocks opened inside unreachable code */
+  bool oom;
+} tr;
+
+/* ---- small builders ------------------------------------------------------------ */
+
+static LLVMTypeRef vt_type(tr *t, wr_valtype v) {
+  switch (v) {
+  case WR_I32: return t->i32;
+  case WR_F32: return t->f32;
+  case WR_F64: return t->f64;
+  default: return t->i64; /* i64 and references (wr_ref) */
+  }
+}
+
+static void set_invariant(tr *t, LLVMValueRef load) { LLVMSetMetadata(load, t->md_invariant, t->md_empty); }
+
+/* A load of ty at base + off. invariant: the location does not change while
+ * compiled code runs (instance layout, helper table), so LLVM may hoist and merge it. */
+static LLVMValueRef load_at(tr *t, LLVMBuilderRef b, LLVMTypeRef ty, LLVMValueRef base, size_t off,
+                            bool invariant) {
+  LLVMValueRef p = base;
+  if (off) {
+    LLVMValueRef o = LLVMConstInt(t->i64, off, 0);
+    p = LLVMBuildGEP2(b, t->i8, base, &o, 1, "");
+  }
+  LLVMValueRef v = LLVMBuildLoad2(b, ty, p, "");
+  if (invariant) set_invariant(t, v);
+  return v;
+}
+
+static LLVMValueRef to_slot(tr *t, LLVMValueRef v, wr_valtype vt) {
+  switch (vt) {
+  case WR_I32: return LLVMBuildZExt(t->B, v, t->i64, "");
+  case WR_F32: return LLVMBuildZExt(t->B, LLVMBuildBitCast(t->B, v, t->i32, ""), t->i64, "");
+  case WR_F64: return LLVMBuildBitCast(t->B, v, t->i64, "");
+  default: return v;
+  }
+}
+
+static LLVMValueRef from_slot(tr *t, LLVMValueRef v, wr_valtype vt) {
+  switch (vt) {
+  case WR_I32: return LLVMBuildTrunc(t->B, v, t->i32, "");
+  case WR_F32: return LLVMBuildBitCast(t->B, LLVMBuildTrunc(t->B, v, t->i32, ""), t->f32, "");
+  case WR_F64: return LLVMBuildBitCast(t->B, v, t->f64, "");
+  default: return v;
+  }
+}
+
+static LLVMValueRef intrinsic(tr *t, const char *name, LLVMTypeRef *tys, size_t ntys, LLVMValueRef *args,
+                              unsigned nargs) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMValueRef f = LLVMGetIntrinsicDeclaration(t->M, id, tys, ntys);
+  LLVMTypeRef fty = LLVMIntrinsicGetType(t->C, id, tys, ntys);
+  return LLVMBuildCall2(t->B, fty, f, args, nargs, "");
+}
+
+static LLVMValueRef call_helper(tr *t, int h, LLVMValueRef *args, unsigned nargs) {
+  LLVMValueRef all[8];
+  all[0] = t->ctx;
+  for (unsigned i = 0; i < nargs; i++) all[i + 1] = args[i];
+  LLVMValueRef fp = load_at(t, t->B, t->ptr, t->api, WR_RT_HELPER_OFFSET(h), true);
+  return LLVMBuildCall2(t->B, t->helper_types[h], fp, all, nargs + 1, "");
+}
+
+static LLVMValueRef ci32(tr *t, uint32_t v) { return LLVMConstInt(t->i32, v, 0); }
+
+static void push(tr *t, LLVMValueRef v) {
+  if (t->sp == t->stack_cap) {
+    uint32_t cap = t->stack_cap ? t->stack_cap * 2 : 64;
+    LLVMValueRef *s = realloc(t->stack, cap * sizeof *s);
+    if (!s) {
+      t->oom = true;
+      return;
+    }
+    t->stack = s;
+    t->stack_cap = cap;
+  }
+  t->stack[t->sp++] = v;
+}
+
+static LLVMValueRef pop(tr *t) { return t->stack[--t->sp]; }
+
+static LLVMBasicBlockRef new_bb(tr *t) { return LLVMAppendBasicBlockInContext(t->C, t->fn, ""); }
+
+/* The shared block of a function that raises trap `kind`. */
+static LLVMBasicBlockRef trap_block(tr *t, wr_trap_kind kind) {
+  if (t->trap_bb[kind]) return t->trap_bb[kind];
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->B);
+  LLVMBasicBlockRef bb = t->trap_bb[kind] = new_bb(t);
+  LLVMPositionBuilderAtEnd(t->B, bb);
+  LLVMValueRef args[2] = {ci32(t, kind), ci32(t, t->func_idx)};
+  LLVMValueRef c = call_helper(t, WR_RT_trap, args, 2);
+  LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex, t->attr_noreturn);
+  LLVMAddCallSiteAttribute(c, LLVMAttributeFunctionIndex, t->attr_cold);
+  LLVMBuildUnreachable(t->B);
+  LLVMPositionBuilderAtEnd(t->B, cur);
+  return bb;
+}
+
+/* Traps with `kind` when cond (i1) holds; continues in a new block otherwise. */
+static void trap_if(tr *t, LLVMValueRef cond, wr_trap_kind kind) {
+  LLVMBasicBlockRef cont = new_bb(t);
+  LLVMBuildCondBr(t->B, cond, trap_block(t, kind), cont);
+  LLVMPositionBuilderAtEnd(t->B, cont);
+}
+
+/* ---- control ------------------------------------------------------------------- */
+
+static const wr_valtype *ctrl_results(ctrl *c) { return c->single ? &c->one : c->results; }
+
+static LLVMValueRef *make_phis(tr *t, LLVMBasicBlockRef bb, const wr_valtype *types, uint32_t n) {
+  if (!n) return NULL;
+  LLVMValueRef *phis = malloc(n * sizeof *phis);
+  if (!phis) {
+    t->oom = true;
+    return NULL;
+  }
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->B);
+  LLVMPositionBuilderAtEnd(t->B, bb);
+  for (uint32_t i = 0; i < n; i++) phis[i] = LLVMBuildPhi(t->B, vt_type(t, types[i]), "");
+  LLVMPositionBuilderAtEnd(t->B, cur);
+  return phis;
+}
+
+static void add_incoming(LLVMValueRef *phis, LLVMValueRef *vals, uint32_t n, LLVMBasicBlockRef from) {
+  for (uint32_t i = 0; i < n; i++) LLVMAddIncoming(phis[i], &vals[i], &from, 1);
+}
+
+/* Reads a block type: empty, one value type, or a type index (s33). */
+static void read_blocktype(tr *t, const uint8_t **ip, ctrl *c) {
+  uint8_t b = **ip;
+  c->nparams = c->nresults = 0;
+  c->params = c->results = NULL;
+  c->single = false;
+  if (b == 0x40) {
+    (*ip)++;
+  } else if (b == WR_I32 || b == WR_I64 || b == WR_F32 || b == WR_F64 || b == WR_V128 || b == WR_FUNCREF ||
+             b == WR_EXTERNREF) {
+    (*ip)++;
+    c->one = b;
+    c->single = true;
+    c->nresults = 1;
+  } else {
+    const wr_functype *ft = &t->m->types[(uint32_t)wr_sleb64_unchecked(ip)];
+    c->nparams = ft->nparams;
+    c->params = ft->params;
+    c->nresults = ft->nresults;
+    c->results = ft->results;
+  }
+}
+
+static ctrl *push_ctrl(tr *t, int kind) {
+  if (t->nctrl == t->ctrl_cap) {
+    uint32_t cap = t->ctrl_cap ? t->ctrl_cap * 2 : 16;
+    ctrl *c = realloc(t->ctrls, cap * sizeof *c);
+    if (!c) {
+      t->oom = true;
+      return NULL;
+    }
+    t->ctrls = c;
+    t->ctrl_cap = cap;
+  }
+  ctrl *c = &t->ctrls[t->nctrl++];
+  memset(c, 0, sizeof *c);
+  c->kind = kind;
+  return c;
+}
+
+static void free_ctrl(ctrl *c) {
+  free(c->head_phis);
+  free(c->end_phis);
+  free(c->if_params);
+}
+
+static ctrl *label(tr *t, uint32_t depth) { return &t->ctrls[t->nctrl - 1 - depth]; }
+
+/* Adds the edge current block -> c's branch target, carrying the top values.
+ * The caller builds the terminator. */
+static void br_edge(tr *t, ctrl *c) {
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->B);
+  if (c->kind == K_LOOP) {
+    add_incoming(c->head_phis, &t->stack[t->sp - c->nparams], c->nparams, cur);
+  } else {
+    add_incoming(c->end_phis, &t->stack[t->sp - c->nresults], c->nresults, cur);
+    c->end_preds++;
+  }
+}
+
+static LLVMBasicBlockRef br_dest(ctrl *c) { return c->kind == K_LOOP ? c->head : c->end; }
+
+static void enter_block(tr *t, int kind, const uint8_t **ip) {
+  ctrl tmp = {0};
+  read_blocktype(t, ip, &tmp);
+  LLVMValueRef cond = kind == K_IF ? LLVMBuildICmp(t->B, LLVMIntNE, pop(t), ci32(t, 0), "") : NULL;
+  ctrl *c = push_ctrl(t, kind);
+  if (!c) return;
+  c->nparams = tmp.nparams;
+  c->nresults = tmp.nresults;
+  c->params = tmp.params;
+  c->results = tmp.results;
+  c->one = tmp.one;
+  c->single = tmp.single;
+  c->height = t->sp - c->nparams;
+  c->end = new_bb(t);
+  c->end_phis = make_phis(t, c->end, ctrl_results(c), c->nresults);
+  if (kind == K_LOOP) {
+    c->head = new_bb(t);
+    c->head_phis = make_phis(t, c->head, c->params, c->nparams);
+    add_incoming(c->head_phis, &t->stack[c->height], c->nparams, LLVMGetInsertBlock(t->B));
+    LLVMBuildBr(t->B, c->head);
+    LLVMPositionBuilderAtEnd(t->B, c->head);
+    for (uint32_t i = 0; i < c->nparams; i++) t->stack[c->height + i] = c->head_phis[i];
+  } else if (kind == K_IF) {
+    LLVMBasicBlockRef then = new_bb(t);
+    c->els = new_bb(t);
+    if (c->nparams) {
+      c->if_params = malloc(c->nparams * sizeof *c->if_params);
+      if (!c->if_params) {
+        t->oom = true;
+        return;
+      }
+      memcpy(c->if_params, &t->stack[c->height], c->nparams * sizeof *c->if_params);
+    }
+    LLVMBuildCondBr(t->B, cond, then, c->els);
+    LLVMPositionBuilderAtEnd(t->B, then);
+  }
+}
+
+static void do_else(tr *t) {
+  ctrl *c = label(t, 0);
+  if (!t->dead) {
+    add_incoming(c->end_phis, &t->stack[t->sp - c->nresults], c->nresults, LLVMGetInsertBlock(t->B));
+    c->end_preds++;
+    LLVMBuildBr(t->B, c->end);
+  }
+  LLVMPositionBuilderAtEnd(t->B, c->els);
+  c->els = NULL;
+  t->sp = c->height;
+  for (uint32_t i = 0; i < c->nparams; i++) push(t, c->if_params[i]);
+  t->dead = false;
+}
+
+static void do_end(tr *t) {
+  ctrl *c = label(t, 0);
+  if (!t->dead) {
+    add_incoming(c->end_phis, &t->stack[t->sp - c->nresults], c->nresults, LLVMGetInsertBlock(t->B));
+    c->end_preds++;
+    LLVMBuildBr(t->B, c->end);
+  }
+  if (c->kind == K_IF && c->els) {
+    /* No else arm: the parameters pass through as the results. */
+    LLVMPositionBuilderAtEnd(t->B, c->els);
+    add_incoming(c->end_phis, c->if_params, c->nresults, c->els);
+    c->end_preds++;
+    LLVMBuildBr(t->B, c->end);
+  }
+  LLVMPositionBuilderAtEnd(t->B, c->end);
+  t->sp = c->height;
+  t->dead = c->end_preds == 0;
+  if (c->kind == K_FUNC) {
+    if (t->dead) {
+      LLVMBuildUnreachable(t->B);
+    } else if (c->nresults == 0) {
+      LLVMBuildRetVoid(t->B);
+    } else if (c->nresults == 1) {
+      LLVMBuildRet(t->B, c->end_phis[0]);
+    } else {
+      LLVMBuildAggregateRet(t->B, c->end_phis, c->nresults);
+    }
+  } else {
+    for (uint32_t i = 0; i < c->nresults; i++) push(t, c->end_phis[i]);
+    if (t->dead) LLVMBuildUnreachable(t->B);
+  }
+  free_ctrl(c);
+  t->nctrl--;
+}
+
+static void do_br(tr *t, uint32_t depth) {
+  ctrl *c = label(t, depth);
+  br_edge(t, c);
+  LLVMBuildBr(t->B, br_dest(c));
+  t->dead = true;
+}
+
+static void do_br_if(tr *t, uint32_t depth) {
+  LLVMValueRef cond = LLVMBuildICmp(t->B, LLVMIntNE, pop(t), ci32(t, 0), "");
+  ctrl *c = label(t, depth);
+  LLVMBasicBlockRef cont = new_bb(t);
+  br_edge(t, c);
+  LLVMBuildCondBr(t->B, cond, br_dest(c), cont);
+  LLVMPositionBuilderAtEnd(t->B, cont);
+}
+
+/* A switch may name one target several times, but a phi takes one entry per
+ * predecessor block: each distinct target gets its own forwarding block. */
+static void do_br_table(tr *t, const uint8_t **ip) {
+  uint32_t n = wr_uleb32_unchecked(ip);
+  uint32_t *depths = malloc((n + 1) * sizeof *depths);
+  LLVMBasicBlockRef *fwd = calloc(t->nctrl, sizeof *fwd);
+  if (!depths || !fwd) {
+    free(depths);
+    free(fwd);
+    t->oom = true;
+    return;
+  }
+  for (uint32_t i = 0; i <= n; i++) depths[i] = wr_uleb32_unchecked(ip);
+  LLVMValueRef idx = pop(t);
+  LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->B);
+  for (uint32_t i = 0; i <= n; i++) {
+    uint32_t d = depths[i];
+    if (fwd[d]) continue;
+    fwd[d] = new_bb(t);
+    LLVMPositionBuilderAtEnd(t->B, fwd[d]);
+    ctrl *c = label(t, d);
+    br_edge(t, c);
+    LLVMBuildBr(t->B, br_dest(c));
+  }
+  LLVMPositionBuilderAtEnd(t->B, cur);
+  LLVMValueRef sw = LLVMBuildSwitch(t->B, idx, fwd[depths[n]], n);
+  for (uint32_t i = 0; i < n; i++) LLVMAddCase(sw, ci32(t, i), fwd[depths[i]]);
+  free(depths);
+  free(fwd);
+  t->dead = true;
+}
+
+/* Skips the immediates of an instruction in unreachable code. */
+static void skip_leb(const uint8_t **ip) {
+  while (*(*ip)++ & 0x80) {
+  }
+}
+
+static void skip_imm(const uint8_t **ip, int imm) {
+  switch (imm) {
+  case WR_IMM_NONE: break;
+  case WR_IMM_BR_TABLE: {
+    uint32_t n = wr_uleb32_unchecked(ip);
+    for (uint32_t i = 0; i <= n; i++) skip_leb(ip);
+    break;
+  }
+  case WR_IMM_CALL_INDIRECT:
+  case WR_IMM_MEMARG:
+  case WR_IMM_TABLE_INIT:
+  case WR_IMM_TABLE_COPY:
+  case WR_IMM_MEMORY_INIT:
+  case WR_IMM_MEMORY_COPY:
+    skip_leb(ip);
+    skip_leb(ip);
+    break;
+  case WR_IMM_F32: *ip += 4; break;
+  case WR_IMM_F64: *ip += 8; break;
+  case WR_IMM_SELECT_T: {
+    uint32_t n = wr_uleb32_unchecked(ip);
+    for (uint32_t i = 0; i < n; i++) skip_leb(ip);
+    break;
+  }
+  default: skip_leb(ip); break; /* one index, constant, block type or byte */
+  }
+}
+
+/* ---- instructions -------------------------------------------------------------- */
+
+static void bin(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, LLVMBuildBinOp(t->B, op, a, b, ""));
+}
+
+/* LLVM treats the quieting of a signalling NaN as unobservable and folds x*1,
+ * x-0, x/-1 and demote(promote(x)) to x or -x, passing an sNaN through, where wasm
+ * wants an arithmetic (quiet) NaN. quiet() sets the quiet bit again. It costs a
+ * few instructions, so it is added only where such a fold is possible: a constant
+ * operand, a demote of a promote, and min/max (whose x86 lowering selects an
+ * operand). An sNaN meeting a constant that reaches the operation only after
+ * optimisation (through a local) can still pass through unquieted. */
+static LLVMValueRef quiet(tr *t, LLVMValueRef v) {
+  /* Setting the quiet bit by hand: x86 cannot select llvm.canonicalize, and
+   * integer operations are beyond the folds above. */
+  bool is64 = LLVMTypeOf(v) == t->f64;
+  LLVMTypeRef ity = is64 ? t->i64 : t->i32;
+  LLVMValueRef qbit = LLVMConstInt(ity, is64 ? 1ull << 51 : 1ull << 22, 0);
+  LLVMValueRef bits = LLVMBuildOr(t->B, LLVMBuildBitCast(t->B, v, ity, ""), qbit, "");
+  LLVMValueRef isnan = LLVMBuildFCmp(t->B, LLVMRealUNO, v, v, "");
+  return LLVMBuildSelect(t->B, isnan, LLVMBuildBitCast(t->B, bits, LLVMTypeOf(v), ""), v, "");
+}
+
+static void fbin(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMValueRef r = LLVMBuildBinOp(t->B, op, a, b, "");
+  push(t, LLVMIsConstant(a) || LLVMIsConstant(b) ? quiet(t, r) : r);
+}
+
+static void icmp(tr *t, LLVMIntPredicate p) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, LLVMBuildZExt(t->B, LLVMBuildICmp(t->B, p, a, b, ""), t->i32, ""));
+}
+
+static void fcmp(tr *t, LLVMRealPredicate p) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  push(t, LLVMBuildZExt(t->B, LLVMBuildFCmp(t->B, p, a, b, ""), t->i32, ""));
+}
+
+static void eqz(tr *t) {
+  LLVMValueRef a = pop(t);
+  push(t, LLVMBuildZExt(t->B, LLVMBuildICmp(t->B, LLVMIntEQ, a, LLVMConstNull(LLVMTypeOf(a)), ""), t->i32, ""));
+}
+
+/* Shift counts are taken modulo the width; LLVM makes an oversized shift poison. */
+static void shift(tr *t, LLVMOpcode op) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  b = LLVMBuildAnd(t->B, b, LLVMConstInt(ty, LLVMGetIntTypeWidth(ty) - 1, 0), "");
+  push(t, LLVMBuildBinOp(t->B, op, a, b, ""));
+}
+
+static void rotate(tr *t, const char *name) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  LLVMValueRef args[3] = {a, a, b};
+  push(t, intrinsic(t, name, &ty, 1, args, 3));
+}
+
+static void un_intr(tr *t, const char *name) {
+  LLVMValueRef a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  push(t, intrinsic(t, name, &ty, 1, &a, 1));
+}
+
+static void bin_intr(tr *t, const char *name) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  LLVMValueRef args[2] = {a, b};
+  push(t, intrinsic(t, name, &ty, 1, args, 2));
+}
+
+static void min_max(tr *t, const char *name) {
+  bin_intr(t, name);
+  push(t, quiet(t, pop(t)));
+}
+
+static void count_zeros(tr *t, const char *name) {
+  LLVMValueRef a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  LLVMValueRef args[2] = {a, LLVMConstInt(t->i1, 0, 0)}; /* defined for zero: the width */
+  push(t, intrinsic(t, name, &ty, 1, args, 2));
+}
+
+static void divide(tr *t, bool is_signed, bool rem) {
+  LLVMValueRef b = pop(t), a = pop(t);
+  LLVMTypeRef ty = LLVMTypeOf(a);
+  unsigned w = LLVMGetIntTypeWidth(ty);
+  trap_if(t, LLVMBuildICmp(t->B, LLVMIntEQ, b, LLVMConstNull(ty), ""), WR_TRAP_DIV_ZERO);
+  LLVMValueRef r;
+  if (!is_signed) {
+    r = rem ? LLVMBuildURem(t->B, a, b, "") : LLVMBuildUDiv(t->B, a, b, "");
+  } else {
+    LLVMValueRef minus1 = LLVMConstAllOnes(ty);
+    LLVMValueRef b_is_m1 = LLVMBuildICmp(t->B, LLVMIntEQ, b, minus1, "");
+    if (rem) {
+      /* x rem -1 is 0, which x rem 1 gives without the overflow of INT_MIN rem -1. */
+      r = LLVMBuildSRem(t->B, a, LLVMBuildSelect(t->B, b_is_m1, LLVMConstInt(ty, 1, 0), b, ""), "");
+    } else {
+      LLVMValueRef a_is_min = LLVMBuildICmp(t->B, LLVMIntEQ, a, LLVMConstInt(ty, 1ull << (w - 1), 0), "");
+      trap_if(t, LLVMBuildAnd(t->B, a_is_min, b_is_m1, ""), WR_TRAP_INT_OVERFLOW);
+      r = LLVMBuildSDiv(t->B, a, b, "");
+    }
+  }
+  push(t, r);
+}
+
+/* Float to integer: NaN is an invalid conversion; outside (lo, hi) (or [lo, hi)
+ * when lo_incl) it overflows. The bounds are classic.c's. */
+static void trunc_checked(tr *t, LLVMTypeRef dst, bool is_signed, double lo, bool lo_incl, double hi) {
+  LLVMValueRef a = pop(t);
+  LLVMTypeRef src = LLVMTypeOf(a);
+  trap_if(t, LLVMBuildFCmp(t->B, LLVMRealUNO, a, a, ""), WR_TRAP_INVALID_CONVERSION);
+  LLVMValueRef lo_ok = LLVMBuildFCmp(t->B, lo_incl ? LLVMRealOGE : LLVMRealOGT, a, LLVMConstReal(src, lo), "");
+  LLVMValueRef hi_ok = LLVMBuildFCmp(t->B, LLVMRealOLT, a, LLVMConstReal(src, hi), "");
+  trap_if(t, LLVMBuildNot(t->B, LLVMBuildAnd(t->B, lo_ok, hi_ok, ""), ""), WR_TRAP_INT_OVERFLOW);
+  push(t, is_signed ? LLVMBuildFPToSI(t->B, a, dst, "") : LLVMBuildFPToUI(t->B, a, dst, ""));
+}
+
+/* The saturating conversions are exactly LLVM's fpto[su]i.sat. */
+static void trunc_sat(tr *t, LLVMTypeRef dst, bool is_signed) {
+  LLVMValueRef a = pop(t);
+  LLVMTypeRef tys[2] = {dst, LLVMTypeOf(a)};
+  push(t, intrinsic(t, is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", tys, 2, &a, 1));
+}
+
+static void convert(tr *t, LLVMOpcode op, LLVMTypeRef dst) {
+  LLVMValueRef a = pop(t);
+  push(t, LLVMBuildCast(t->B, op, a, dst, ""));
+}
+
+static void sext_from(tr *t, LLVMTypeRef narrow) {
+  LLVMValueRef a = pop(t);
+  push(t, LLVMBuildSExt(t->B, LLVMBuildTrunc(t->B, a, narrow, ""), LLVMTypeOf(a), ""));
+}
+
+static LLVMValueRef effective_address(tr *t, LLVMValueRef idx, uint32_t off) {
+  LLVMValueRef i = LLVMBuildZExt(t->B, idx, t->i64, "");
+  if (off) i = LLVMBuildAdd(t->B, i, LLVMConstInt(t->i64, off, 0), "");
+  return LLVMBuildGEP2(t->B, t->i8, t->mem, &i, 1, "");
+}
+
+enum { EXT_NONE, EXT_S, EXT_U };
+
+/* A load whose value is only dropped is volatile, so that LLVM keeps it and it
+ * still traps out of bounds. */
+static void load(tr *t, const uint8_t **ip, LLVMTypeRef mty, LLVMTypeRef rty, int ext) {
+  skip_leb(ip);
+  uint32_t off = wr_uleb32_unchecked(ip);
+  LLVMValueRef v = LLVMBuildLoad2(t->B, mty, effective_address(t, pop(t), off), "");
+  LLVMSetAlignment(v, 1);
+  if (**ip == WR_OP_DROP) LLVMSetVolatile(v, 1);
+  if (ext == EXT_S) v = LLVMBuildSExt(t->B, v, rty, "");
+  else if (ext == EXT_U) v = LLVMBuildZExt(t->B, v, rty, "");
+  push(t, v);
+}
+
+static void store(tr *t, const uint8_t **ip, LLVMTypeRef mty) {
+  skip_leb(ip);
+  uint32_t off = wr_uleb32_unchecked(ip);
+  LLVMValueRef v = pop(t), idx = pop(t);
+  if (LLVMTypeOf(v) != mty) v = LLVMBuildTrunc(t->B, v, mty, "");
+  LLVMValueRef s = LLVMBuildStore(t->B, v, effective_address(t, idx, off));
+  LLVMSetAlignment(s, 1);
+}
+
+/* An alloca of n 64-bit slots in the entry block, for calls through the uniform
+ * entry. */
+static LLVMValueRef slot_buffer(tr *t, uint32_t n) {
+  return LLVMBuildArrayAlloca(t->AB, t->i64, LLVMConstInt(t->i32, n ? n : 1, 0), "slots");
+}
+
+/* Pops ft's arguments into a slot buffer, returns it. */
+static LLVMValueRef spill_args(tr *t, const wr_functype *ft) {
+  uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  LLVMValueRef buf = slot_buffer(t, n);
+  uint32_t base = t->sp - ft->nparams;
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
+    LLVMValueRef p = LLVMBuildGEP2(t->B, t->i64, buf, &idx, 1, "");
+    LLVMBuildStore(t->B, to_slot(t, t->stack[base + i], ft->params[i]), p);
+  }
+  t->sp = base;
+  return buf;
+}
+
+static void unspill_results(tr *t, const wr_functype *ft, LLVMValueRef buf) {
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
+    LLVMValueRef p = LLVMBuildGEP2(t->B, t->i64, buf, &idx, 1, "");
+    push(t, from_slot(t, LLVMBuildLoad2(t->B, t->i64, p, ""), ft->results[i]));
+  }
+}
+
+static void do_call(tr *t, uint32_t callee) {
+  const wr_module *m = t->m;
+  const wr_functype *ft = &m->types[m->func_type[callee]];
+  if (callee < m->nimported_funcs) {
+    LLVMValueRef buf = spill_args(t, ft);
+    LLVMValueRef args[2] = {ci32(t, callee), buf};
+    call_helper(t, WR_RT_call, args, 2);
+    unspill_results(t, ft, buf);
+    return;
+  }
+  uint32_t n = ft->nparams;
+  LLVMValueRef *args = malloc((n + 1) * sizeof *args);
+  if (!args) {
+    t->oom = true;
+    return;
+  }
+  args[0] = t->ctx;
+  if (n) memcpy(args + 1, &t->stack[t->sp - n], n * sizeof *args);
+  t->sp -= n;
+  LLVMValueRef r = LLVMBuildCall2(t->B, t->fn_types[m->func_type[callee]], t->natives[callee], args, n + 1, "");
+  free(args);
+  if (ft->nresults == 1) push(t, r);
+  else
+    for (uint32_t i = 0; i < ft->nresults; i++) push(t, LLVMBuildExtractValue(t->B, r, i, ""));
+}
+
+static void do_call_indirect(tr *t, uint32_t type, uint32_t table) {
+  const wr_functype *ft = &t->m->types[type];
+  LLVMValueRef elem = pop(t);
+  LLVMValueRef buf = spill_args(t, ft);
+  /* A callee compiled in this instance is called straight through its entry;
+   * anything else (another instance or mode, a host function) through wr_call. */
+  LLVMValueRef args[5] = {ci32(t, table), ci32(t, type), elem, ci32(t, t->func_idx), buf};
+  LLVMValueRef target = call_helper(t, WR_RT_indirect_target, args, 4);
+  LLVMBasicBlockRef direct = new_bb(t), slow = new_bb(t), join = new_bb(t);
+  LLVMBuildCondBr(t->B, LLVMBuildIsNull(t->B, target, ""), slow, direct);
+  LLVMPositionBuilderAtEnd(t->B, direct);
+  LLVMValueRef eargs[2] = {t->ctx, buf};
+  LLVMBuildCall2(t->B, t->entry_type, target, eargs, 2, "");
+  LLVMBuildBr(t->B, join);
+  LLVMPositionBuilderAtEnd(t->B, slow);
+  call_helper(t, WR_RT_call_indirect, args, 5);
+  LLVMBuildBr(t->B, join);
+  LLVMPositionBuilderAtEnd(t->B, join);
+  unspill_results(t, ft, buf);
+}
+
+static LLVMValueRef global_ptr(tr *t, uint32_t g) {
+  LLVMValueRef arr = load_at(t, t->B, t->ptr, t->ctx, offsetof(wr_ctx, globals), true);
+  LLVMValueRef gp = load_at(t, t->B, t->ptr, arr, (size_t)g * sizeof(void *), true);
+  LLVMValueRef off = LLVMConstInt(t->i64, offsetof(wr_global, val), 0);
+  return LLVMBuildGEP2(t->B, t->i8, gp, &off, 1, "");
+}
+
+/* Pops n operands (the deepest first) into args. */
+static void pop_n(tr *t, LLVMValueRef *args, uint32_t n) {
+  t->sp -= n;
+  memcpy(args, &t->stack[t->sp], n * sizeof *args);
+}
+
+static int translate_fc(tr *t, const uint8_t **ip) {
+  uint32_t sub = wr_uleb32_unchecked(ip);
+  LLVMValueRef a[8];
+  uint32_t x, y;
+  switch (sub) {
+  case WR_OP_I32_TRUNC_SAT_F32_S:
+  case WR_OP_I32_TRUNC_SAT_F64_S: trunc_sat(t, t->i32, true); break;
+  case WR_OP_I32_TRUNC_SAT_F32_U:
+  case WR_OP_I32_TRUNC_SAT_F64_U: trunc_sat(t, t->i32, false); break;
+  case WR_OP_I64_TRUNC_SAT_F32_S:
+  case WR_OP_I64_TRUNC_SAT_F64_S: trunc_sat(t, t->i64, true); break;
+  case WR_OP_I64_TRUNC_SAT_F32_U:
+  case WR_OP_I64_TRUNC_SAT_F64_U: trunc_sat(t, t->i64, false); break;
+  case WR_OP_MEMORY_INIT:
+    x = wr_uleb32_unchecked(ip);
+    (*ip)++;
+    a[0] = ci32(t, x);
+    pop_n(t, a + 1, 3);
+    a[4] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_memory_init, a, 5);
+    break;
+  case WR_OP_DATA_DROP:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    call_helper(t, WR_RT_data_drop, a, 1);
+    break;
+  case WR_OP_MEMORY_COPY:
+    *ip += 2;
+    pop_n(t, a, 3);
+    a[3] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_memory_copy, a, 4);
+    break;
+  case WR_OP_MEMORY_FILL:
+    (*ip)++;
+    pop_n(t, a, 3);
+    a[3] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_memory_fill, a, 4);
+    break;
+  case WR_OP_TABLE_INIT:
+    x = wr_uleb32_unchecked(ip); /* element segment */
+    y = wr_uleb32_unchecked(ip); /* table */
+    a[0] = ci32(t, y);
+    a[1] = ci32(t, x);
+    pop_n(t, a + 2, 3);
+    a[5] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_table_init, a, 6);
+    break;
+  case WR_OP_ELEM_DROP:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    call_helper(t, WR_RT_elem_drop, a, 1);
+    break;
+  case WR_OP_TABLE_COPY:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    a[1] = ci32(t, wr_uleb32_unchecked(ip));
+    pop_n(t, a + 2, 3);
+    a[5] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_table_copy, a, 6);
+    break;
+  case WR_OP_TABLE_GROW:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    pop_n(t, a + 1, 2); /* init, delta */
+    push(t, call_helper(t, WR_RT_table_grow, a, 3));
+    break;
+  case WR_OP_TABLE_SIZE:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    push(t, call_helper(t, WR_RT_table_size, a, 1));
+    break;
+  case WR_OP_TABLE_FILL:
+    a[0] = ci32(t, wr_uleb32_unchecked(ip));
+    pop_n(t, a + 1, 3); /* i, value, n */
+    a[4] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_table_fill, a, 5);
+    break;
+  default: return -1;
+  }
+  return 0;
+}
+
+static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
+  LLVMValueRef a, b, c;
+  uint32_t x, y;
+  switch (op) {
+  case WR_OP_UNREACHABLE:
+    LLVMBuildBr(t->B, trap_block(t, WR_TRAP_UNREACHABLE));
+    t->dead = true;
+    break;
+  case WR_OP_NOP: break;
+  case WR_OP_BLOCK: enter_block(t, K_BLOCK, ip); break;
+  case WR_OP_LOOP: enter_block(t, K_LOOP, ip); break;
+  case WR_OP_IF: enter_block(t, K_IF, ip); break;
+  case WR_OP_ELSE: do_else(t); break;
+  case WR_OP_END: do_end(t); break;
+  case WR_OP_BR: do_br(t, wr_uleb32_unchecked(ip)); break;
+  case WR_OP_BR_IF: do_br_if(t, wr_uleb32_unchecked(ip)); break;
+  case WR_OP_BR_TABLE: do_br_table(t, ip); break;
+  case WR_OP_RETURN: do_br(t, t->nctrl - 1); break;
+  case WR_OP_CALL: do_call(t, wr_uleb32_unchecked(ip)); break;
+  case WR_OP_CALL_INDIRECT:
+    x = wr_uleb32_unchecked(ip);
+    y = wr_uleb32_unchecked(ip);
+    do_call_indirect(t, x, y);
+    break;
+  case WR_OP_DROP: t->sp--; break;
+  case WR_OP_SELECT_T:
+    skip_imm(ip, WR_IMM_SELECT_T);
+    /* fall through */
+  case WR_OP_SELECT:
+    c = pop(t);
+    b = pop(t);
+    a = pop(t);
+    push(t, LLVMBuildSelect(t->B, LLVMBuildICmp(t->B, LLVMIntNE, c, ci32(t, 0), ""), a, b, ""));
+    break;
+  case WR_OP_LOCAL_GET:
+    x = wr_uleb32_unchecked(ip);
+    push(t, LLVMBuildLoad2(t->B, vt_type(t, t->local_types[x]), t->locals[x], ""));
+    break;
+  case WR_OP_LOCAL_SET:
+    x = wr_uleb32_unchecked(ip);
+    LLVMBuildStore(t->B, pop(t), t->locals[x]);
+    break;
+  case WR_OP_LOCAL_TEE:
+    x = wr_uleb32_unchecked(ip);
+    LLVMBuildStore(t->B, t->stack[t->sp - 1], t->locals[x]);
+    break;
+  case WR_OP_GLOBAL_GET:
+    x = wr_uleb32_unchecked(ip);
+    push(t, from_slot(t, LLVMBuildLoad2(t->B, t->i64, global_ptr(t, x), ""), t->m->globals[x].type));
+    break;
+  case WR_OP_GLOBAL_SET:
+    x = wr_uleb32_unchecked(ip);
+    a = to_slot(t, pop(t), t->m->globals[x].type);
+    LLVMBuildStore(t->B, a, global_ptr(t, x));
+    break;
+  case WR_OP_TABLE_GET: {
+    LLVMValueRef args[3] = {ci32(t, wr_uleb32_unchecked(ip)), pop(t), ci32(t, t->func_idx)};
+    push(t, call_helper(t, WR_RT_table_get, args, 3));
+    break;
+  }
+  case WR_OP_TABLE_SET: {
+    LLVMValueRef args[4];
+    args[0] = ci32(t, wr_uleb32_unchecked(ip));
+    pop_n(t, args + 1, 2);
+    args[3] = ci32(t, t->func_idx);
+    call_helper(t, WR_RT_table_set, args, 4);
+    break;
+  }
+  case WR_OP_I32_LOAD: load(t, ip, t->i32, t->i32, EXT_NONE); break;
+  case WR_OP_I64_LOAD: load(t, ip, t->i64, t->i64, EXT_NONE); break;
+  case WR_OP_F32_LOAD: load(t, ip, t->f32, t->f32, EXT_NONE); break;
+  case WR_OP_F64_LOAD: load(t, ip, t->f64, t->f64, EXT_NONE); break;
+  case WR_OP_I32_LOAD8_S: load(t, ip, t->i8, t->i32, EXT_S); break;
+  case WR_OP_I32_LOAD8_U: load(t, ip, t->i8, t->i32, EXT_U); break;
+  case WR_OP_I32_LOAD16_S: load(t, ip, LLVMInt16TypeInContext(t->C), t->i32, EXT_S); break;
+  case WR_OP_I32_LOAD16_U: load(t, ip, LLVMInt16TypeInContext(t->C), t->i32, EXT_U); break;
+  case WR_OP_I64_LOAD8_S: load(t, ip, t->i8, t->i64, EXT_S); break;
+  case WR_OP_I64_LOAD8_U: load(t, ip, t->i8, t->i64, EXT_U); break;
+  case WR_OP_I64_LOAD16_S: load(t, ip, LLVMInt16TypeInContext(t->C), t->i64, EXT_S); break;
+  case WR_OP_I64_LOAD16_U: load(t, ip, LLVMInt16TypeInContext(t->C), t->i64, EXT_U); break;
+  case WR_OP_I64_LOAD32_S: load(t, ip, t->i32, t->i64, EXT_S); break;
+  case WR_OP_I64_LOAD32_U: load(t, ip, t->i32, t->i64, EXT_U); break;
+  case WR_OP_I32_STORE: store(t, ip, t->i32); break;
+  case WR_OP_I64_STORE: store(t, ip, t->i64); break;
+  case WR_OP_F32_STORE: store(t, ip, t->f32); break;
+  case WR_OP_F64_STORE: store(t, ip, t->f64); break;
+  case WR_OP_I32_STORE8:
+  case WR_OP_I64_STORE8: store(t, ip, t->i8); break;
+  case WR_OP_I32_STORE16:
+  case WR_OP_I64_STORE16: store(t, ip, LLVMInt16TypeInContext(t->C)); break;
+  case WR_OP_I64_STORE32: store(t, ip, t->i32); break;
+  case WR_OP_MEMORY_SIZE: {
+    (*ip)++;
+    LLVMValueRef memp = load_at(t, t->B, t->ptr, t->ctx, offsetof(wr_ctx, memory), true);
+    push(t, load_at(t, t->B, t->i32, memp, offsetof(wr_memory, pages), false));
+    break;
+  }
+  case WR_OP_MEMORY_GROW: {
+    (*ip)++;
+    LLVMValueRef d = pop(t);
+    push(t, call_helper(t, WR_RT_memory_grow, &d, 1));
+    break;
+  }
+  case WR_OP_I32_CONST: push(t, ci32(t, (uint32_t)wr_sleb32_unchecked(ip))); break;
+  case WR_OP_I64_CONST: push(t, LLVMConstInt(t->i64, (uint64_t)wr_sleb64_unchecked(ip), 0)); break;
+  case WR_OP_F32_CONST:
+    /* Through the bits, so that NaN payloads survive exactly. */
+    push(t, LLVMConstBitCast(ci32(t, wr_load_u32le(*ip)), t->f32));
+    *ip += 4;
+    break;
+  case WR_OP_F64_CONST:
+    push(t, LLVMConstBitCast(LLVMConstInt(t->i64, wr_load_u64le(*ip), 0), t->f64));
+    *ip += 8;
+    break;
+
+  case WR_OP_I32_EQZ:
+  case WR_OP_I64_EQZ: eqz(t); break;
+  case WR_OP_I32_EQ:
+  case WR_OP_I64_EQ: icmp(t, LLVMIntEQ); break;
+  case WR_OP_I32_NE:
+  case WR_OP_I64_NE: icmp(t, LLVMIntNE); break;
+  case WR_OP_I32_LT_S:
+  case WR_OP_I64_LT_S: icmp(t, LLVMIntSLT); break;
+  case WR_OP_I32_LT_U:
+  case WR_OP_I64_LT_U: icmp(t, LLVMIntULT); break;
+  case WR_OP_I32_GT_S:
+  case WR_OP_I64_GT_S: icmp(t, LLVMIntSGT); break;
+  case WR_OP_I32_GT_U:
+  case WR_OP_I64_GT_U: icmp(t, LLVMIntUGT); break;
+  case WR_OP_I32_LE_S:
+  case WR_OP_I64_LE_S: icmp(t, LLVMIntSLE); break;
+  case WR_OP_I32_LE_U:
+  case WR_OP_I64_LE_U: icmp(t, LLVMIntULE); break;
+  case WR_OP_I32_GE_S:
+  case WR_OP_I64_GE_S: icmp(t, LLVMIntSGE); break;
+  case WR_OP_I32_GE_U:
+  case WR_OP_I64_GE_U: icmp(t, LLVMIntUGE); break;
+  case WR_OP_F32_EQ:
+  case WR_OP_F64_EQ: fcmp(t, LLVMRealOEQ); break;
+  case WR_OP_F32_NE:
+  case WR_OP_F64_NE: fcmp(t, LLVMRealUNE); break;
+  case WR_OP_F32_LT:
+  case WR_OP_F64_LT: fcmp(t, LLVMRealOLT); break;
+  case WR_OP_F32_GT:
+  case WR_OP_F64_GT: fcmp(t, LLVMRealOGT); break;
+  case WR_OP_F32_LE:
+  case WR_OP_F64_LE: fcmp(t, LLVMRealOLE); break;
+  case WR_OP_F32_GE:
+  case WR_OP_F64_GE: fcmp(t, LLVMRealOGE); break;
+
+  case WR_OP_I32_CLZ:
+  case WR_OP_I64_CLZ: count_zeros(t, "llvm.ctlz"); break;
+  case WR_OP_I32_CTZ:
+  case WR_OP_I64_CTZ: count_zeros(t, "llvm.cttz"); break;
+  case WR_OP_I32_POPCNT:
+  case WR_OP_I64_POPCNT: un_intr(t, "llvm.ctpop"); break;
+  case WR_OP_I32_ADD:
+  case WR_OP_I64_ADD: bin(t, LLVMAdd); break;
+  case WR_OP_I32_SUB:
+  case WR_OP_I64_SUB: bin(t, LLVMSub); break;
+  case WR_OP_I32_MUL:
+  case WR_OP_I64_MUL: bin(t, LLVMMul); break;
+  case WR_OP_I32_DIV_S:
+  case WR_OP_I64_DIV_S: divide(t, true, false); break;
+  case WR_OP_I32_DIV_U:
+  case WR_OP_I64_DIV_U: divide(t, false, false); break;
+  case WR_OP_I32_REM_S:
+  case WR_OP_I64_REM_S: divide(t, true, true); break;
+  case WR_OP_I32_REM_U:
+  case WR_OP_I64_REM_U: divide(t, false, true); break;
+  case WR_OP_I32_AND:
+  case WR_OP_I64_AND: bin(t, LLVMAnd); break;
+  case WR_OP_I32_OR:
+  case WR_OP_I64_OR: bin(t, LLVMOr); break;
+  case WR_OP_I32_XOR:
+  case WR_OP_I64_XOR: bin(t, LLVMXor); break;
+  case WR_OP_I32_SHL:
+  case WR_OP_I64_SHL: shift(t, LLVMShl); break;
+  case WR_OP_I32_SHR_S:
+  case WR_OP_I64_SHR_S: shift(t, LLVMAShr); break;
+  case WR_OP_I32_SHR_U:
+  case WR_OP_I64_SHR_U: shift(t, LLVMLShr); break;
+  case WR_OP_I32_ROTL:
+  case WR_OP_I64_ROTL: rotate(t, "llvm.fshl"); break;
+  case WR_OP_I32_ROTR:
+  case WR_OP_I64_ROTR: rotate(t, "llvm.fshr"); break;
+
+  /* fabs, fneg and copysign are bit operations in LLVM, as wasm wants. */
+  case WR_OP_F32_ABS:
+  case WR_OP_F64_ABS: un_intr(t, "llvm.fabs"); break;
+  case WR_OP_F32_NEG:
+  case WR_OP_F64_NEG: push(t, LLVMBuildFNeg(t->B, pop(t), "")); break;
+  case WR_OP_F32_CEIL:
+  case WR_OP_F64_CEIL: un_intr(t, "llvm.ceil"); break;
+  case WR_OP_F32_FLOOR:
+  case WR_OP_F64_FLOOR: un_intr(t, "llvm.floor"); break;
+  case WR_OP_F32_TRUNC:
+  case WR_OP_F64_TRUNC: un_intr(t, "llvm.trunc"); break;
+  case WR_OP_F32_NEAREST:
+  case WR_OP_F64_NEAREST: un_intr(t, "llvm.roundeven"); break;
+  case WR_OP_F32_SQRT:
+  case WR_OP_F64_SQRT: un_intr(t, "llvm.sqrt"); break;
+  case WR_OP_F32_ADD:
+  case WR_OP_F64_ADD: fbin(t, LLVMFAdd); break;
+  case WR_OP_F32_SUB:
+  case WR_OP_F64_SUB: fbin(t, LLVMFSub); break;
+  case WR_OP_F32_MUL:
+  case WR_OP_F64_MUL: fbin(t, LLVMFMul); break;
+  case WR_OP_F32_DIV:
+  case WR_OP_F64_DIV: fbin(t, LLVMFDiv); break;
+  /* llvm.minimum/maximum: NaN-propagating, -0 below +0, which is wasm's min/max. */
+  case WR_OP_F32_MIN:
+  case WR_OP_F64_MIN: min_max(t, "llvm.minimum"); break;
+  case WR_OP_F32_MAX:
+  case WR_OP_F64_MAX: min_max(t, "llvm.maximum"); break;
+  case WR_OP_F32_COPYSIGN:
+  case WR_OP_F64_COPYSIGN: bin_intr(t, "llvm.copysign"); break;
+
+  case WR_OP_I32_WRAP_I64: convert(t, LLVMTrunc, t->i32); break;
+  case WR_OP_I32_TRUNC_F32_S: trunc_checked(t, t->i32, true, -2147483648.0, true, 2147483648.0); break;
+  case WR_OP_I32_TRUNC_F32_U: trunc_checked(t, t->i32, false, -1.0, false, 4294967296.0); break;
+  case WR_OP_I32_TRUNC_F64_S: trunc_checked(t, t->i32, true, -2147483649.0, false, 2147483648.0); break;
+  case WR_OP_I32_TRUNC_F64_U: trunc_checked(t, t->i32, false, -1.0, false, 4294967296.0); break;
+  case WR_OP_I64_EXTEND_I32_S: convert(t, LLVMSExt, t->i64); break;
+  case WR_OP_I64_EXTEND_I32_U: convert(t, LLVMZExt, t->i64); break;
+  case WR_OP_I64_TRUNC_F32_S:
+  case WR_OP_I64_TRUNC_F64_S:
+    trunc_checked(t, t->i64, true, -9223372036854775808.0, true, 9223372036854775808.0);
+    break;
+  case WR_OP_I64_TRUNC_F32_U:
+  case WR_OP_I64_TRUNC_F64_U: trunc_checked(t, t->i64, false, -1.0, false, 18446744073709551616.0); break;
+  case WR_OP_F32_CONVERT_I32_S:
+  case WR_OP_F32_CONVERT_I64_S: convert(t, LLVMSIToFP, t->f32); break;
+  case WR_OP_F32_CONVERT_I32_U:
+  case WR_OP_F32_CONVERT_I64_U: convert(t, LLVMUIToFP, t->f32); break;
+  case WR_OP_F32_DEMOTE_F64: {
+    bool of_promote = LLVMIsAInstruction(t->stack[t->sp - 1]) &&
+                      LLVMGetInstructionOpcode(t->stack[t->sp - 1]) == LLVMFPExt;
+    convert(t, LLVMFPTrunc, t->f32);
+    if (of_promote) push(t, quiet(t, pop(t)));
+    break;
+  }
+  case WR_OP_F64_CONVERT_I32_S:
+  case WR_OP_F64_CONVERT_I64_S: convert(t, LLVMSIToFP, t->f64); break;
+  case WR_OP_F64_CONVERT_I32_U:
+  case WR_OP_F64_CONVERT_I64_U: convert(t, LLVMUIToFP, t->f64); break;
+  case WR_OP_F64_PROMOTE_F32: convert(t, LLVMFPExt, t->f64); break;
+  case WR_OP_I32_REINTERPRET_F32: convert(t, LLVMBitCast, t->i32); break;
+  case WR_OP_I64_REINTERPRET_F64: convert(t, LLVMBitCast, t->i64); break;
+  case WR_OP_F32_REINTERPRET_I32: convert(t, LLVMBitCast, t->f32); break;
+  case WR_OP_F64_REINTERPRET_I64: convert(t, LLVMBitCast, t->f64); break;
+  case WR_OP_I32_EXTEND8_S:
+  case WR_OP_I64_EXTEND8_S: sext_from(t, t->i8); break;
+  case WR_OP_I32_EXTEND16_S:
+  case WR_OP_I64_EXTEND16_S: sext_from(t, LLVMInt16TypeInContext(t->C)); break;
+  case WR_OP_I64_EXTEND32_S: sext_from(t, t->i32); break;
+
+  case WR_OP_REF_NULL:
+    (*ip)++;
+    push(t, LLVMConstInt(t->i64, 0, 0));
+    break;
+  case WR_OP_REF_IS_NULL: eqz(t); break;
+  case WR_OP_REF_FUNC: {
+    x = wr_uleb32_unchecked(ip);
+    LLVMValueRef arr = load_at(t, t->B, t->ptr, t->ctx, offsetof(wr_ctx, funcs), true);
+    LLVMValueRef f = load_at(t, t->B, t->ptr, arr, (size_t)x * sizeof(void *), true);
+    push(t, LLVMBuildPtrToInt(t->B, f, t->i64, ""));
+    break;
+  }
+  case WR_PREFIX_FC: return translate_fc(t, ip);
+  default: return -1; /* SIMD: refused before translation */
+  }
+  return 0;
+}
+
+/* ---- functions ----------------------------------------------------------------- */
+
+static LLVMTypeRef native_type(tr *t, const wr_functype *ft) {
+  LLVMTypeRef *ps = malloc((ft->nparams + 1) * sizeof *ps);
+  if (!ps) return NULL;
+  ps[0] = t->ptr;
+  for (uint32_t i = 0; i < ft->nparams; i++) ps[i + 1] = vt_type(t, ft->params[i]);
+  LLVMTypeRef ret;
+  if (ft->nresults == 0) {
+    ret = t->vd;
+  } else if (ft->nresults == 1) {
+    ret = vt_type(t, ft->results[0]);
+  } else {
+    LLVMTypeRef *rs = malloc(ft->nresults * sizeof *rs);
+    if (!rs) {
+      free(ps);
+      return NULL;
+    }
+    for (uint32_t i = 0; i < ft->nresults; i++) rs[i] = vt_type(t, ft->results[i]);
+    ret = LLVMStructTypeInContext(t->C, rs, ft->nresults, 0);
+    free(rs);
+  }
+  LLVMTypeRef fty = LLVMFunctionType(ret, ps, ft->nparams + 1, 0);
+  free(ps);
+  return fty;
+}
+
+static LLVMTypeRef helper_type(tr *t, const char *code) {
+  LLVMTypeRef ps[8];
+  unsigned n = 0;
+  ps[n++] = t->ptr;
+  for (const char *c = code + 1; *c; c++) ps[n++] = *c == 'i' ? t->i32 : *c == 'l' ? t->i64 : t->ptr;
+  LLVMTypeRef ret = code[0] == 'v' ? t->vd : code[0] == 'i' ? t->i32 : code[0] == 'l' ? t->i64 : t->ptr;
+  return LLVMFunctionType(ret, ps, n, 0);
+}
+
+static void add_target_attrs(tr *t, LLVMValueRef fn) {
+  if (t->attr_cpu) LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, t->attr_cpu);
+  if (t->attr_features) LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, t->attr_features);
+  LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, t->attr_nounwind);
+}
+
+static int translate_body(tr *t, uint32_t fidx, wr_error *err) {
+  const wr_module *m = t->m;
+  const wr_function *code = &m->funcs[fidx - m->nimported_funcs];
+  const wr_functype *ft = &m->types[m->func_type[fidx]];
+  t->func_idx = fidx;
+  t->ft = ft;
+  t->fn = t->natives[fidx];
+  t->ctx = LLVMGetParam(t->fn, 0);
+  memset(t->trap_bb, 0, sizeof t->trap_bb);
+  t->sp = 0;
+  t->nctrl = 0;
+  t->dead = false;
+  t->dead_depth = 0;
+
+  LLVMBasicBlockRef entry = new_bb(t);
+  LLVMBasicBlockRef body = new_bb(t);
+  LLVMPositionBuilderAtEnd(t->AB, entry);
+  LLVMPositionBuilderAtEnd(t->B, body);
+
+  t->nlocals = ft->nparams + code->nlocals;
+  t->local_types = code->local_types;
+  t->locals = malloc((t->nlocals + 1) * sizeof *t->locals);
+  if (!t->locals) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  for (uint32_t i = 0; i < t->nlocals; i++) {
+    LLVMTypeRef ty = vt_type(t, code->local_types[i]);
+    t->locals[i] = LLVMBuildAlloca(t->AB, ty, "");
+    LLVMValueRef init = i < ft->nparams ? LLVMGetParam(t->fn, i + 1) : LLVMConstNull(ty);
+    LLVMBuildStore(t->AB, init, t->locals[i]);
+  }
+  t->api = load_at(t, t->AB, t->ptr, t->ctx, offsetof(wr_ctx, api), true);
+  t->mem = m->nmems ? load_at(t, t->AB, t->ptr, t->ctx, offsetof(wr_ctx, mem_base), true) : NULL;
+
+  /* The native stack check: the address of a local of this frame against the
+   * limit; far cheaper than counting depth, and it bounds the real resource. */
+  LLVMValueRef probe = LLVMBuildAlloca(t->AB, t->i8, "probe");
+  LLVMValueRef limit = load_at(t, t->AB, t->i64, t->api, offsetof(struct wr_rt_api, stack_limit), true);
+  LLVMValueRef here = LLVMBuildPtrToInt(t->B, probe, t->i64, "");
+  trap_if(t, LLVMBuildICmp(t->B, LLVMIntULT, here, limit, ""), WR_TRAP_STACK_EXHAUSTED);
+
+  ctrl *fc = push_ctrl(t, K_FUNC);
+  if (!fc) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  fc->nresults = ft->nresults;
+  fc->results = ft->results;
+  fc->height = 0;
+  fc->end = new_bb(t);
+  fc->end_phis = make_phis(t, fc->end, ft->results, ft->nresults);
+
+  const uint8_t *ip = code->code, *end = code->code_end;
+  int rc = 0;
+  while (ip < end && t->nctrl && !t->oom) {
+    uint8_t op = *ip++;
+    if (t->dead) {
+      if (op == WR_OP_BLOCK || op == WR_OP_LOOP || op == WR_OP_IF) {
+        skip_leb(&ip);
+        t->dead_depth++;
+        continue;
+      }
+      if (op == WR_OP_END && t->dead_depth) {
+        t->dead_depth--;
+        continue;
+      }
+      if (!(t->dead_depth == 0 && (op == WR_OP_ELSE || op == WR_OP_END))) {
+        uint32_t sub = op;
+        if (op == WR_PREFIX_FC || op == WR_PREFIX_SIMD) sub = wr_uleb32_unchecked(&ip);
+        const wr_opinfo *info = wr_opcode_info(op == WR_PREFIX_FC || op == WR_PREFIX_SIMD ? op : 0, sub);
+        if (!info) {
+          rc = -1;
+          break;
+        }
+        skip_imm(&ip, info->imm);
+        continue;
+      }
+    }
+    if ((rc = translate_op(t, op, &ip)) < 0) break;
+  }
+  while (t->nctrl) free_ctrl(&t->ctrls[--t->nctrl]);
+  LLVMBuildBr(t->AB, body);
+  free(t->locals);
+  t->locals = NULL;
+  if (t->oom) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  if (rc < 0) {
+    char name[128];
+    return wr_err(err, WR_ERR_UNSUPPORTED, "llvm: function %s: instruction not supported by this mode",
+                  wr_module_func_name(m, fidx, name, sizeof name));
+  }
+  return 0;
+}
+
+/* wasm_entry_N: the uniform entry, arguments and results in 64-bit slots. */
+static void build_entry(tr *t, uint32_t fidx) {
+  const wr_module *m = t->m;
+  const wr_functype *ft = &m->types[m->func_type[fidx]];
+  char name[64];
+  snprintf(name, sizeof name, "wasm_entry_%u", fidx);
+  LLVMValueRef fn = LLVMAddFunction(t->M, name, t->entry_type);
+  add_target_attrs(t, fn);
+  LLVMPositionBuilderAtEnd(t->B, LLVMAppendBasicBlockInContext(t->C, fn, ""));
+  LLVMValueRef ar = LLVMGetParam(fn, 1);
+  LLVMValueRef *args = malloc((ft->nparams + 1) * sizeof *args);
+  if (!args) {
+    t->oom = true;
+    return;
+  }
+  args[0] = LLVMGetParam(fn, 0);
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
+    LLVMValueRef v = LLVMBuildLoad2(t->B, t->i64, LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""), "");
+    args[i + 1] = from_slot(t, v, ft->params[i]);
+  }
+  LLVMValueRef r = LLVMBuildCall2(t->B, t->fn_types[m->func_type[fidx]], t->natives[fidx], args, ft->nparams + 1, "");
+  free(args);
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->B, r, i, "");
+    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
+    LLVMBuildStore(t->B, to_slot(t, v, ft->results[i]), LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""));
+  }
+  LLVMBuildRetVoid(t->B);
+}
+
+int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_part, uint32_t part,
+                      const char *cpu, const char *features, wr_error *err) {
+  tr t;
+  memset(&t, 0, sizeof t);
+  t.C = LLVMGetModuleContext(M);
+  t.M = M;
+  t.m = m;
+  t.i1 = LLVMInt1TypeInContext(t.C);
+  t.i8 = LLVMInt8TypeInContext(t.C);
+  t.i32 = LLVMInt32TypeInContext(t.C);
+  t.i64 = LLVMInt64TypeInContext(t.C);
+  t.f32 = LLVMFloatTypeInContext(t.C);
+  t.f64 = LLVMDoubleTypeInContext(t.C);
+  t.ptr = LLVMPointerTypeInContext(t.C, 0);
+  t.vd = LLVMVoidTypeInContext(t.C);
+  t.md_invariant = LLVMGetMDKindIDInContext(t.C, "invariant.load", 14);
+  t.md_empty = LLVMMetadataAsValue(t.C, LLVMMDNodeInContext2(t.C, NULL, 0));
+  t.attr_noreturn = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
+  t.attr_cold = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("cold", 4), 0);
+  t.attr_nounwind = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
+  if (cpu && *cpu) t.attr_cpu = LLVMCreateStringAttribute(t.C, "target-cpu", 10, cpu, (unsigned)strlen(cpu));
+  if (features && *features)
+    t.attr_features = LLVMCreateStringAttribute(t.C, "target-features", 15, features, (unsigned)strlen(features));
+  static const char *const helper_codes[WR_RT_NHELPERS] = {
+#define X(name, ret, params, code) [WR_RT_##name] = code,
+      WR_RT_HELPERS(X)
+#undef X
+  };
+  for (int i = 0; i < WR_RT_NHELPERS; i++) t.helper_types[i] = helper_type(&t, helper_codes[i]);
+  LLVMTypeRef eps[2] = {t.ptr, t.ptr};
+  t.entry_type = LLVMFunctionType(t.vd, eps, 2, 0);
+
+  int rc = 0;
+  t.B = LLVMCreateBuilderInContext(t.C);
+  t.AB = LLVMCreateBuilderInContext(t.C);
+  t.fn_types = calloc(m->ntypes + 1, sizeof *t.fn_types);
+  t.natives = calloc(m->nfuncs + 1, sizeof *t.natives);
+  if (!t.fn_types || !t.natives) {
+    rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  for (uint32_t i = 0; i < m->ntypes; i++)
+    if (!(t.fn_types[i] = native_type(&t, &m->types[i]))) {
+      rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+      goto out;
+    }
+  /* Declare every function first: bodies call each other directly. */
+  for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
+    char name[64];
+    snprintf(name, sizeof name, "wasm_func_%u", f);
+    t.natives[f] = LLVMAddFunction(M, name, t.fn_types[m->func_type[f]]);
+    /* Alone in its module a function is internal, which frees LLVM to inline it
+     * and change its convention; split across modules, the linker joins them. */
+    if (!func_part) LLVMSetLinkage(t.natives[f], LLVMInternalLinkage);
+    add_target_attrs(&t, t.natives[f]);
+  }
+  for (uint32_t f = m->nimported_funcs; f < m->nfuncs && rc == 0; f++) {
+    if (func_part && func_part[f - m->nimported_funcs] != part) continue;
+    if (m->funcs[f - m->nimported_funcs].uses_simd) {
+      rc = wr_err(err, WR_ERR_UNSUPPORTED, "llvm: SIMD (v128) is not supported yet");
+      break;
+    }
+    rc = translate_body(&t, f, err);
+    if (rc == 0) build_entry(&t, f);
+    if (t.oom) rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+  }
+out:
+  free(t.stack);
+  free(t.ctrls);
+  free(t.fn_types);
+  free(t.natives);
+  LLVMDisposeBuilder(t.B);
+  LLVMDisposeBuilder(t.AB);
+  return rc;
+}
+
+int wr_llvm_optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, int level, wr_error *err) {
+  char pipeline[32];
+  snprintf(pipeline, sizeof pipeline, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef e = LLVMRunPasses(M, pipeline, tm, opts);
+  LLVMDisposePassBuilderOptions(opts);
+  if (e) {
+    char *msg = LLVMGetErrorMessage(e);
+    int rc = wr_err(err, WR_ERR_IO, "llvm: optimising: %s", msg);
+    LLVMDisposeErrorMessage(msg);
+    return rc;
+  }
+  return 0;
+}
