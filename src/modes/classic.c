@@ -81,6 +81,7 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
 
 #define NEXT() goto *dispatch[*ip++]
 #define TRAP(kind) wr_trap(ex, WR_TRAP_##kind, fn)
+#define CHECK(trap_or_none) do { wr_trap_kind k_ = (trap_or_none); if (k_) wr_trap(ex, k_, fn); } while (0)
 #define SKIP_LEB() while (*ip++ & 0x80) {}
 #define U32() wr_uleb32_unchecked(&ip)
 #define TAKE(e_)                                                             \
@@ -521,8 +522,7 @@ L_MEMORY_INIT: {
   ip++;
   uint32_t n = (uint32_t)T1, s = (uint32_t)T2, d = (uint32_t)sp[-3];
   sp -= 3;
-  if ((uint64_t)s + n > fn->inst->data_len[seg] || (uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
-  if (n) memcpy(mem + d, fn->inst->module->datas[seg].bytes + s, n);
+  CHECK(wr_bulk_memory_init(fn->inst, seg, d, s, n));
   NEXT();
 }
 L_DATA_DROP: fn->inst->data_len[U32()] = 0; NEXT();
@@ -530,17 +530,14 @@ L_MEMORY_COPY: {
   ip += 2;
   uint32_t n = (uint32_t)T1, s = (uint32_t)T2, d = (uint32_t)sp[-3];
   sp -= 3;
-  uint64_t size = ctx->memory->size;
-  if ((uint64_t)s + n > size || (uint64_t)d + n > size) TRAP(MEMORY_OOB);
-  if (n) memmove(mem + d, mem + s, n);
+  CHECK(wr_bulk_memory_copy(ctx->memory, d, s, n));
   NEXT();
 }
 L_MEMORY_FILL: {
   ip++;
   uint32_t n = (uint32_t)T1, v = (uint32_t)T2, d = (uint32_t)sp[-3];
   sp -= 3;
-  if ((uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
-  if (n) memset(mem + d, (int)(uint8_t)v, n);
+  CHECK(wr_bulk_memory_fill(ctx->memory, d, v, n));
   NEXT();
 }
 L_TABLE_INIT: {
@@ -548,8 +545,7 @@ L_TABLE_INIT: {
   wr_table *t = ctx->tables[U32()];
   uint32_t n = (uint32_t)T1, s = (uint32_t)T2, d = (uint32_t)sp[-3];
   sp -= 3;
-  if ((uint64_t)s + n > fn->inst->elem_len[seg] || (uint64_t)d + n > t->size) TRAP(TABLE_OOB);
-  if (n) memcpy(t->elems + d, fn->inst->elem_refs[seg] + s, n * sizeof(wr_ref));
+  CHECK(wr_bulk_table_init(fn->inst, t, seg, d, s, n));
   NEXT();
 }
 L_ELEM_DROP: fn->inst->elem_len[U32()] = 0; NEXT();
@@ -558,8 +554,7 @@ L_TABLE_COPY: {
   wr_table *src = ctx->tables[U32()];
   uint32_t n = (uint32_t)T1, s = (uint32_t)T2, d = (uint32_t)sp[-3];
   sp -= 3;
-  if ((uint64_t)s + n > src->size || (uint64_t)d + n > dst->size) TRAP(TABLE_OOB);
-  if (n) memmove(dst->elems + d, src->elems + s, n * sizeof(wr_ref));
+  CHECK(wr_bulk_table_copy(dst, src, d, s, n));
   NEXT();
 }
 L_TABLE_GROW: {
@@ -575,8 +570,7 @@ L_TABLE_FILL: {
   uint32_t n = (uint32_t)T1, i = (uint32_t)sp[-3];
   wr_ref v = T2;
   sp -= 3;
-  if ((uint64_t)i + n > t->size) TRAP(TABLE_OOB);
-  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  CHECK(wr_bulk_table_fill(t, i, v, n));
   NEXT();
 }
 

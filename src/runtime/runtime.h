@@ -218,6 +218,16 @@ int wr_invoke(wr_store *s, wr_funcinst *f, const uint64_t *args, uint64_t *resul
 __attribute__((noreturn)) void wr_trap(wr_exec *ex, wr_trap_kind kind, const wr_funcinst *func);
 /* Calls any function through its uniform entry, counting depth. */
 int wr_call(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
+/* The bulk memory and table instructions (bulk.c): the whole range is checked
+ * first; they return WR_TRAP_NONE or the trap to raise. Memory operations act on
+ * the instance's memory 0. */
+wr_trap_kind wr_bulk_memory_init(wr_instance *inst, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+wr_trap_kind wr_bulk_memory_copy(wr_memory *m, uint32_t d, uint32_t s, uint32_t n);
+wr_trap_kind wr_bulk_memory_fill(wr_memory *m, uint32_t d, uint32_t val, uint32_t n);
+wr_trap_kind wr_bulk_table_init(wr_instance *inst, wr_table *t, uint32_t seg, uint32_t d, uint32_t s,
+                                uint32_t n);
+wr_trap_kind wr_bulk_table_copy(wr_table *dst, wr_table *src, uint32_t d, uint32_t s, uint32_t n);
+wr_trap_kind wr_bulk_table_fill(wr_table *t, uint32_t i, wr_ref v, uint32_t n);
 /* Structural type equality of two functions' types (call_indirect). */
 static inline bool wr_func_type_matches(const wr_funcinst *f, const wr_functype *t) {
   return f->type == t || wr_functype_equal(f->type, t);

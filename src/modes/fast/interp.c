@@ -105,6 +105,7 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
 
 #define NEXT() goto *(const void *)(base + (int32_t)I(0)) /* handlers may lie before L_BASE */
 #define TRAP(kind) wr_trap(ex, WR_TRAP_##kind, fn)
+#define CHECK(trap_or_none) do { wr_trap_kind k_ = (trap_or_none); if (k_) wr_trap(ex, k_, fn); } while (0)
   /* Units: the handler is units 0-1, then the operands, a slot in one unit, a 32-bit
    * immediate or branch offset in two. S(k): slot operand k (1-based) when only
    * slots come before it; I(u): the 32-bit value at unit u; JUMP(u): take the
@@ -459,36 +460,30 @@ L_I64_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint64_t, a > -1.0f, a < 1844674
 L_I64_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, INT64_MIN, INT64_MAX, AS_U64)
 L_I64_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, UINT64_MAX, AS_U64)
 
-  /* ---- bulk memory and tables: op d s n imm...; the whole range is checked before
-   * anything is touched, so a trapping one has no effect ------------------------- */
+  /* ---- bulk memory and tables: op d s n imm... (runtime/bulk.c) ---------------- */
 L_MEMORY_INIT: {
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = I(5);
-  if ((uint64_t)s + n > inst->data_len[seg] || (uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
-  if (n) memcpy(mem + d, inst->module->datas[seg].bytes + s, n);
+  CHECK(wr_bulk_memory_init(inst, seg, d, s, n));
   ip += 7;
   NEXT();
 }
 L_DATA_DROP: inst->data_len[I(2)] = 0; ip += 4; NEXT();
 L_MEMORY_COPY: {
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
-  uint64_t size = ctx->memory->size;
-  if ((uint64_t)s + n > size || (uint64_t)d + n > size) TRAP(MEMORY_OOB);
-  if (n) memmove(mem + d, mem + s, n);
+  CHECK(wr_bulk_memory_copy(ctx->memory, d, s, n));
   ip += 5;
   NEXT();
 }
 L_MEMORY_FILL: {
   uint32_t d = (uint32_t)S(1), v = (uint32_t)S(2), n = (uint32_t)S(3);
-  if ((uint64_t)d + n > ctx->memory->size) TRAP(MEMORY_OOB);
-  if (n) memset(mem + d, (int)(uint8_t)v, n);
+  CHECK(wr_bulk_memory_fill(ctx->memory, d, v, n));
   ip += 5;
   NEXT();
 }
 L_TABLE_INIT: { /* d s n seg table */
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3), seg = I(5);
   wr_table *t = ctx->tables[I(7)];
-  if ((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TRAP(TABLE_OOB);
-  if (n) memcpy(t->elems + d, inst->elem_refs[seg] + s, n * sizeof(wr_ref));
+  CHECK(wr_bulk_table_init(inst, t, seg, d, s, n));
   ip += 9;
   NEXT();
 }
@@ -496,8 +491,7 @@ L_ELEM_DROP: inst->elem_len[I(2)] = 0; ip += 4; NEXT();
 L_TABLE_COPY: { /* d s n dst src */
   uint32_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
   wr_table *dst = ctx->tables[I(5)], *src = ctx->tables[I(7)];
-  if ((uint64_t)s + n > src->size || (uint64_t)d + n > dst->size) TRAP(TABLE_OOB);
-  if (n) memmove(dst->elems + d, src->elems + s, n * sizeof(wr_ref));
+  CHECK(wr_bulk_table_copy(dst, src, d, s, n));
   ip += 9;
   NEXT();
 }
@@ -510,8 +504,7 @@ L_TABLE_FILL: { /* i v n table */
   wr_table *t = ctx->tables[I(5)];
   uint32_t i = (uint32_t)S(1), n = (uint32_t)S(3);
   wr_ref v = S(2);
-  if ((uint64_t)i + n > t->size) TRAP(TABLE_OOB);
-  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  CHECK(wr_bulk_table_fill(t, i, v, n));
   ip += 7;
   NEXT();
 }

@@ -10,6 +10,11 @@
 #include <sys/resource.h>
 
 #define TRAP(ctx, kind, func) wr_trap((ctx)->api->ex, WR_TRAP_##kind, (ctx)->funcs[func])
+#define CHECK(ctx, trap_or_none, func)                                  \
+  do {                                                                  \
+    wr_trap_kind k_ = (trap_or_none);                                   \
+    if (k_) wr_trap((ctx)->api->ex, k_, (ctx)->funcs[func]);            \
+  } while (0)
 
 static void rt_trap(wr_ctx *ctx, uint32_t kind, uint32_t func) {
   wr_trap(ctx->api->ex, (wr_trap_kind)kind, ctx->funcs[func]);
@@ -45,22 +50,17 @@ static uint32_t rt_memory_grow(wr_ctx *ctx, uint32_t delta) {
   return (uint32_t)wr_memory_grow(ctx->memory, delta);
 }
 
-/* Bulk operations check their whole range first, so a trapping one has no effect. */
+/* Bulk operations: runtime/bulk.c. */
 static void rt_memory_init(wr_ctx *ctx, uint32_t seg, uint32_t d, uint32_t s, uint32_t n, uint32_t func) {
-  if ((uint64_t)s + n > ctx->inst->data_len[seg] || (uint64_t)d + n > ctx->memory->size)
-    TRAP(ctx, MEMORY_OOB, func);
-  if (n) memcpy(ctx->mem_base + d, ctx->inst->module->datas[seg].bytes + s, n);
+  CHECK(ctx, wr_bulk_memory_init(ctx->inst, seg, d, s, n), func);
 }
 
 static void rt_memory_copy(wr_ctx *ctx, uint32_t d, uint32_t s, uint32_t n, uint32_t func) {
-  uint64_t size = ctx->memory->size;
-  if ((uint64_t)s + n > size || (uint64_t)d + n > size) TRAP(ctx, MEMORY_OOB, func);
-  if (n) memmove(ctx->mem_base + d, ctx->mem_base + s, n);
+  CHECK(ctx, wr_bulk_memory_copy(ctx->memory, d, s, n), func);
 }
 
 static void rt_memory_fill(wr_ctx *ctx, uint32_t d, uint32_t val, uint32_t n, uint32_t func) {
-  if ((uint64_t)d + n > ctx->memory->size) TRAP(ctx, MEMORY_OOB, func);
-  if (n) memset(ctx->mem_base + d, (int)(uint8_t)val, n);
+  CHECK(ctx, wr_bulk_memory_fill(ctx->memory, d, val, n), func);
 }
 
 static void rt_data_drop(wr_ctx *ctx, uint32_t seg) { ctx->inst->data_len[seg] = 0; }
@@ -84,23 +84,17 @@ static uint32_t rt_table_grow(wr_ctx *ctx, uint32_t table, uint64_t init, uint32
 }
 
 static void rt_table_fill(wr_ctx *ctx, uint32_t table, uint32_t i, uint64_t v, uint32_t n, uint32_t func) {
-  wr_table *t = ctx->tables[table];
-  if ((uint64_t)i + n > t->size) TRAP(ctx, TABLE_OOB, func);
-  for (uint32_t k = 0; k < n; k++) t->elems[i + k] = v;
+  CHECK(ctx, wr_bulk_table_fill(ctx->tables[table], i, v, n), func);
 }
 
 static void rt_table_copy(wr_ctx *ctx, uint32_t dst, uint32_t src, uint32_t d, uint32_t s, uint32_t n,
                           uint32_t func) {
-  wr_table *dt = ctx->tables[dst], *st = ctx->tables[src];
-  if ((uint64_t)s + n > st->size || (uint64_t)d + n > dt->size) TRAP(ctx, TABLE_OOB, func);
-  if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(wr_ref));
+  CHECK(ctx, wr_bulk_table_copy(ctx->tables[dst], ctx->tables[src], d, s, n), func);
 }
 
 static void rt_table_init(wr_ctx *ctx, uint32_t table, uint32_t seg, uint32_t d, uint32_t s, uint32_t n,
                           uint32_t func) {
-  wr_table *t = ctx->tables[table];
-  if ((uint64_t)s + n > ctx->inst->elem_len[seg] || (uint64_t)d + n > t->size) TRAP(ctx, TABLE_OOB, func);
-  if (n) memcpy(t->elems + d, ctx->inst->elem_refs[seg] + s, n * sizeof(wr_ref));
+  CHECK(ctx, wr_bulk_table_init(ctx->inst, ctx->tables[table], seg, d, s, n), func);
 }
 
 static void rt_elem_drop(wr_ctx *ctx, uint32_t seg) { ctx->inst->elem_len[seg] = 0; }
