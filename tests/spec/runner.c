@@ -90,18 +90,6 @@ typedef struct filectx {
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static const char *valtype_str(wr_valtype t) {
-  switch (t) {
-  case WR_I32: return "i32";
-  case WR_I64: return "i64";
-  case WR_F32: return "f32";
-  case WR_F64: return "f64";
-  case WR_V128: return "v128";
-  case WR_FUNCREF: return "funcref";
-  case WR_EXTERNREF: return "externref";
-  default: return "?";
-  }
-}
 
 static const char *errcode_str(int code) {
   switch (code) {
@@ -249,7 +237,7 @@ static const char *parse_v128(json_t *val, uint64_t out[2], lanes *l, uint8_t *n
 static wr_valtype type_from_str(const char *s) {
   static const wr_valtype all[] = {WR_I32, WR_I64, WR_F32, WR_F64, WR_V128, WR_FUNCREF, WR_EXTERNREF};
   for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++)
-    if (strcmp(s, valtype_str(all[i])) == 0) return all[i];
+    if (strcmp(s, wr_valtype_name(all[i])) == 0) return all[i];
   return 0;
 }
 
@@ -313,7 +301,7 @@ static void print_value(FILE *out, wr_valtype t, const uint64_t *v, const char *
   case WR_I64: fprintf(out, "i64:%" PRIu64, v[0]); break;
   case WR_F32:
   case WR_F64:
-    fprintf(out, "%s:", valtype_str(t));
+    fprintf(out, "%s:", wr_valtype_name(t));
     print_float(out, t, v[0]);
     break;
   case WR_V128:
@@ -877,7 +865,7 @@ static int cmd_assert_return_nan(filectx *f, json_t *cmd, const char *pattern, F
   int out = run_action(f, json_object_get(cmd, "action"), &res, msg);
   json_t *expected = json_array();
   for (uint32_t i = 0; out == OUT_PASS && expected && i < res.ntypes; i++)
-    json_array_append_new(expected, json_pack("{s:s, s:s}", "type", valtype_str(res.types[i]),
+    json_array_append_new(expected, json_pack("{s:s, s:s}", "type", wr_valtype_name(res.types[i]),
                                               "value", pattern));
   if (out == OUT_PASS && !expected) {
     fprintf(msg, "out of memory");
