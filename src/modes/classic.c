@@ -586,19 +586,7 @@ L_ILLEGAL:
 }
 
 static int classic_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
-  uint64_t *saved_sp = ex->sp;
-  int saved_in_guest = ex->in_guest;
-  uint32_t np = f->type->param_slots, nr = f->type->result_slots;
-  /* The frame starts at the first free slot; the arguments are copied there. */
-  uint64_t *fp = ex->sp;
-  if (fp + np > ex->stack_end) wr_trap(ex, WR_TRAP_STACK_EXHAUSTED, f);
-  memmove(fp, args_results, np * sizeof(uint64_t));
-  ex->in_guest = 1;
-  run(ex, f);
-  ex->in_guest = saved_in_guest;
-  memmove(args_results, fp, nr * sizeof(uint64_t));
-  ex->sp = saved_sp;
-  return 0;
+  return wr_interp_enter(ex, f, args_results, run);
 }
 
 const wr_mode_ops wr_classic_ops = {

@@ -216,6 +216,10 @@ int wr_invoke(wr_store *s, wr_funcinst *f, const uint64_t *args, uint64_t *resul
 /* ---- for modes --------------------------------------------------------------- */
 /* Unwinds to the enclosing wr_invoke with a trap in function `func` (or NULL). */
 __attribute__((noreturn)) void wr_trap(wr_exec *ex, wr_trap_kind kind, const wr_funcinst *func);
+/* The uniform entry of an interpreter whose loop run(ex, f) takes the arguments at
+ * ex->sp and leaves the results there: copies them in and out around run(). */
+int wr_interp_enter(wr_exec *ex, wr_funcinst *f, uint64_t *args_results,
+                    void (*run)(wr_exec *ex, wr_funcinst *f));
 /* Calls any function through its uniform entry, counting depth. */
 int wr_call(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
 /* The bulk memory and table instructions (bulk.c): the whole range is checked

@@ -280,6 +280,23 @@ int wr_call(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
   return 0;
 }
 
+int wr_interp_enter(wr_exec *ex, wr_funcinst *f, uint64_t *args_results,
+                    void (*run)(wr_exec *ex, wr_funcinst *f)) {
+  uint64_t *saved_sp = ex->sp;
+  int saved_in_guest = ex->in_guest;
+  uint32_t np = f->type->param_slots, nr = f->type->result_slots;
+  /* The frame starts at the first free slot; the arguments are copied there. */
+  uint64_t *fp = ex->sp;
+  if (fp + np > ex->stack_end) wr_trap(ex, WR_TRAP_STACK_EXHAUSTED, f);
+  memmove(fp, args_results, np * sizeof(uint64_t));
+  ex->in_guest = 1;
+  run(ex, f);
+  ex->in_guest = saved_in_guest;
+  memmove(args_results, fp, nr * sizeof(uint64_t));
+  ex->sp = saved_sp;
+  return 0;
+}
+
 static void describe_trap(wr_exec *ex, wr_error *err) {
   if (!err) return;
   if (ex->pending_trap == WR_TRAP_HOST && err->code == WR_ERR_TRAP) return; /* message set */
