@@ -1,6 +1,7 @@
 /* cli.c: option parsing (getopt_long) into a wr_config, --help and --version. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -41,6 +42,13 @@ static void usage(FILE *out) {
         "                      none (default): an empty network namespace, the module\n"
         "                      reaches only --listen sockets; host: keep the host's network\n"
         "                      example: wasm-run --net=host --listen=8080 server.wasm\n"
+        "      --memory-limit=SIZE\n"
+        "                      cap all the memory of the run (runtime included) at SIZE\n"
+        "                      (suffixes K, M, G, T) with a cgroup v2 memory.max; needs a\n"
+        "                      delegated cgroup, else the run stops with exit 125\n"
+        "                      example: wasm-run --memory-limit=1G app.wasm\n"
+        "      --pids-limit=N  cap the tasks of the run at N (cgroup v2 pids.max; default\n"
+        "                      64 plus one per CPU where a delegated cgroup exists)\n"
         "      --timeout=DURATION\n"
         "                      kill the run after DURATION (units ms, s, m, h; default s)\n"
         "                      and exit 137\n"
@@ -198,6 +206,32 @@ static int parse_size(const char *arg, uint32_t *pages, wr_error *err) {
   return 0;
 }
 
+/* --memory-limit=SIZE: bytes with an optional K, M, G or T suffix, at least 1M. */
+static int parse_memory_limit(const char *arg, uint64_t *bytes, wr_error *err) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(arg, &end, 10), mul = 1;
+  const char *units = "KMGT";
+  const char *u = *end && !end[1] ? strchr(units, toupper((unsigned char)*end)) : NULL;
+  if (u && *u) mul = 1ull << (10 * (u - units + 1)), end++;
+  if (!*arg || !isdigit((unsigned char)arg[0]) || *end || errno || v > (1ull << 50) / mul)
+    return wr_err(err, WR_ERR_USAGE, "--memory-limit=%s: expected a size such as 512M or 2G", arg);
+  if (v * mul < (1ull << 20))
+    return wr_err(err, WR_ERR_USAGE, "--memory-limit=%s: less than 1M, too little to run anything", arg);
+  *bytes = v * mul;
+  return 0;
+}
+
+static int parse_pids_limit(const char *arg, uint64_t *n, wr_error *err) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(arg, &end, 10);
+  if (!isdigit((unsigned char)arg[0]) || *end || errno || v < 1 || v > 4194304)
+    return wr_err(err, WR_ERR_USAGE, "--pids-limit=%s: expected a number of tasks from 1 to 4194304", arg);
+  *n = v;
+  return 0;
+}
+
 static int parse_duration(const char *arg, uint64_t *ms, wr_error *err) {
   char *end;
   errno = 0;
@@ -225,6 +259,8 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       {"sandbox", required_argument, NULL, 'S'},
       {"net", required_argument, NULL, 'N'},
       {"timeout", required_argument, NULL, 'T'},
+      {"memory-limit", required_argument, NULL, 'L'},
+      {"pids-limit", required_argument, NULL, 'P'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"version", no_argument, NULL, 'V'},
@@ -279,6 +315,12 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
     case 'T':
       if (parse_duration(optarg, &cfg->timeout_ms, err) < 0) return err->code;
       cfg->timeout_str = optarg;
+      break;
+    case 'L':
+      if (parse_memory_limit(optarg, &cfg->memory_limit, err) < 0) return err->code;
+      break;
+    case 'P':
+      if (parse_pids_limit(optarg, &cfg->pids_limit, err) < 0) return err->code;
       break;
     case 'v': cfg->verbose++; break;
     case 'q': cfg->quiet = true; break;

@@ -45,6 +45,8 @@ typedef struct wr_config {
   bool sandbox;         /* --sandbox=full (default) or none */
   bool net_host;        /* --net=host: keep the host's network namespace */
   uint64_t timeout_ms;  /* --timeout in milliseconds; 0: none */
+  uint64_t memory_limit; /* --memory-limit in bytes (cgroup v2 memory.max); 0: none */
+  uint64_t pids_limit;   /* --pids-limit (cgroup v2 pids.max); 0: the default */
   const char *timeout_str; /* --timeout as given, for the message */
 } wr_config;
 

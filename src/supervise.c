@@ -47,7 +47,8 @@ int wr_supervise_run(const wr_config *cfg, wr_resources *res) {
                                     .readonly = res->preopens[i].readonly};
   wr_sandbox_config sc = {.enabled = cfg->sandbox, .net_host = cfg->net_host, .verbose = cfg->verbose,
                           .jit = cfg->mode == WR_MODE_FAST_JIT || cfg->mode == WR_MODE_LLVM_JIT,
-                          .keep = keep, .nkeep = nkeep};
+                          .keep = keep, .nkeep = nkeep, .memory_max = cfg->memory_limit,
+                          .pids_max = cfg->pids_limit};
   struct run_args args = {cfg, res};
   wr_sandbox sb;
   if (wr_sandbox_spawn(&sc, run_child, &args, &sb, &err) < 0) {
@@ -87,7 +88,9 @@ int wr_supervise_run(const wr_config *cfg, wr_resources *res) {
   sigprocmask(SIG_SETMASK, &old, NULL);
 
   char why[128];
-  bool blocked = wr_sandbox_finish(&sb, status, why, sizeof why);
+  int ended = wr_sandbox_finish(&sb, status, why, sizeof why);
+  bool blocked = ended == 1;
+  if (ended == 2) fprintf(stderr, "wasm-run: sandbox: killed: %s\n", why);
   if (timed_out && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
     fprintf(stderr, "wasm-run: timeout: killed after %s\n", cfg->timeout_str);
     return 128 + SIGKILL;

@@ -1,6 +1,6 @@
 /* limits.c: what the child may hold: every fd closed but stdio and the ones the run
- * needs, and rlimits (open files, no core dumps, no new processes). cgroup v2
- * limits are not applied yet (see the SANDBOX section of wasm-run(1)). */
+ * needs, and rlimits (open files, no core dumps, no new processes). The cgroup v2
+ * limits (memory, tasks) are the parent's part, in cgroup.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* sandbox.c: the one setup story of DESIGN.md §7, in order. The parent makes the
- * child in new namespaces and writes its uid/gid maps; the child then locks itself
+ * child's cgroup (cgroup.c), the child in new namespaces, writes its uid/gid maps
+ * and moves it into the cgroup; the child then locks itself
  * down step by step (mounts, hostname, fds, rlimits, Landlock, capabilities,
  * no_new_privs, MDWE, seccomp) and only then runs what it was started for. */
 #include "sandbox/sandbox.h"
@@ -83,19 +84,20 @@ static _Noreturn void child(const wr_sandbox_config *cfg, int sync_fd, int repor
   /* The run never outlives its supervisor, even one killed with SIGKILL. Set
    * before the sync byte is read, so a parent already gone shows as EOF there. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (!cfg->enabled) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    child_exit(fn(arg));
-  }
-  /* The signals the supervisor forwards stay blocked (pending, not lost) until
+  /* The parent mapped our ids and moved us into our cgroup when the byte comes.
+   * The signals the supervisor forwards stay blocked (pending, not lost) until
    * lock_down has handlers for them. */
   char c;
   ssize_t n;
   while ((n = read(sync_fd, &c, 1)) < 0 && errno == EINTR) {}
   if (n != 1) _exit(125); /* the parent failed and said why */
   close(sync_fd);
+  if (!cfg->enabled) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    child_exit(fn(arg));
+  }
   wr_error err;
   wr_error_clear(&err);
   if (lock_down(cfg, report_fd, &err) < 0) {
@@ -106,11 +108,12 @@ static _Noreturn void child(const wr_sandbox_config *cfg, int sync_fd, int repor
 }
 
 /* The parent's side when a step after the clone fails. */
-static int abandon(pid_t pid, int sync_fd, int report_fd, int code) {
+static int abandon(pid_t pid, int sync_fd, int report_fd, wr_cgroup *cg, int code) {
   close(sync_fd);
   close(report_fd);
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
+  wr_cgroup_remove(cg);
   return code;
 }
 
@@ -126,6 +129,11 @@ int wr_sandbox_spawn(const wr_sandbox_config *cfg, int (*fn)(void *), void *arg,
     return wr_err(err, WR_ERR_IO, "pipe: %s", strerror(e));
   }
   double t = now_us();
+  if (wr_cgroup_create(cfg, &sb->cgroup, err) < 0) {
+    close(sync[0]), close(sync[1]), close(report[0]), close(report[1]);
+    return err->code;
+  }
+  step_done(cfg, "cgroup", &t);
   pid_t pid = -1;
   int rc = 0;
   if (cfg->enabled)
@@ -134,6 +142,7 @@ int wr_sandbox_spawn(const wr_sandbox_config *cfg, int (*fn)(void *), void *arg,
     rc = wr_err(err, WR_ERR_IO, "fork: %s", strerror(errno));
   if (rc < 0) {
     close(sync[0]), close(sync[1]), close(report[0]), close(report[1]);
+    wr_cgroup_remove(&sb->cgroup);
     return rc;
   }
   if (pid == 0) {
@@ -145,11 +154,14 @@ int wr_sandbox_spawn(const wr_sandbox_config *cfg, int (*fn)(void *), void *arg,
   close(report[1]);
   if (cfg->enabled) {
     step_done(cfg, "clone", &t);
-    if (wr_ns_map_ids(pid, getuid(), getgid(), err) < 0) return abandon(pid, sync[1], report[0], err->code);
+    if (wr_ns_map_ids(pid, getuid(), getgid(), err) < 0)
+      return abandon(pid, sync[1], report[0], &sb->cgroup, err->code);
     step_done(cfg, "uid/gid maps", &t);
-    if (write(sync[1], "x", 1) != 1)
-      return abandon(pid, sync[1], report[0], wr_err(err, WR_ERR_IO, "starting the child: %s", strerror(errno)));
   }
+  if (wr_cgroup_enter(&sb->cgroup, pid, err) < 0) return abandon(pid, sync[1], report[0], &sb->cgroup, err->code);
+  if (write(sync[1], "x", 1) != 1)
+    return abandon(pid, sync[1], report[0], &sb->cgroup,
+                   wr_err(err, WR_ERR_IO, "starting the child: %s", strerror(errno)));
   close(sync[1]);
   sb->pid = pid;
   sb->report_fd = report[0];
@@ -164,8 +176,12 @@ int wr_sandbox_finish(wr_sandbox *sb, int status, char *buf, size_t size) {
     char name[64];
     snprintf(buf, size, "blocked system call %s (%d)", wr_seccomp_syscall_name(nr, name, sizeof name), nr);
     found = 1;
+  } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && wr_cgroup_oom_killed(&sb->cgroup)) {
+    snprintf(buf, size, "memory limit reached (--memory-limit)");
+    found = 2;
   }
   if (sb->report_fd >= 0) close(sb->report_fd);
   sb->report_fd = -1;
+  wr_cgroup_remove(&sb->cgroup);
   return found;
 }

@@ -38,12 +38,21 @@ typedef struct wr_sandbox_config {
   int verbose;         /* 1: say what the kernel lacks; 2: also time each step */
   const wr_sandbox_fd *keep; /* fds the run needs besides 0, 1, 2 */
   int nkeep;
+  uint64_t memory_max; /* --memory-limit in bytes (cgroup memory.max); 0: none */
+  uint64_t pids_max;   /* --pids-limit (cgroup pids.max); 0: the default */
 } wr_sandbox_config;
+
+/* The child's cgroup v2, where one could be made (cgroup.c). */
+typedef struct wr_cgroup {
+  int dirfd;           /* -1: none */
+  char path[4096];
+} wr_cgroup;
 
 /* A started child. */
 typedef struct wr_sandbox {
   pid_t pid;
   int report_fd; /* read end: the number of a blocked system call, if any */
+  wr_cgroup cgroup;
 } wr_sandbox;
 
 /* Starts a child that enters the sandbox and then returns fn(arg) as its exit
@@ -54,8 +63,10 @@ typedef struct wr_sandbox {
 int wr_sandbox_spawn(const wr_sandbox_config *cfg, int (*fn)(void *), void *arg, wr_sandbox *sb, wr_error *err);
 
 /* After the child ended with `status` (from waitpid): if a seccomp rule stopped it,
- * writes "blocked system call NAME (NR)" to buf and returns 1; else 0. Closes
- * report_fd. */
+ * writes "blocked system call NAME (NR)" to buf and returns 1; if the kernel
+ * killed it for going over --memory-limit, writes "memory limit reached
+ * (--memory-limit)" and returns 2; else 0. Closes report_fd and removes the
+ * child's cgroup. */
 int wr_sandbox_finish(wr_sandbox *sb, int status, char *buf, size_t size);
 
 /* The steps, each returning 0 or a negative wr_errcode with err set to
@@ -68,6 +79,17 @@ int wr_limits_rlimits(const wr_sandbox_config *cfg, wr_error *err);         /* l
 int wr_landlock_apply(const wr_sandbox_config *cfg, wr_error *err);         /* landlock.c */
 int wr_caps_drop_all(wr_error *err);                                        /* caps.c */
 int wr_seccomp_install(const wr_sandbox_config *cfg, int report_fd, wr_error *err); /* seccomp.c */
+/* cgroup.c: makes the child's cgroup with the limits of cfg in the parent before
+ * the clone (an explicit limit that cannot be applied is an error; the default
+ * one is skipped, said under -v), moves the child there, and removes it. */
+int wr_cgroup_create(const wr_sandbox_config *cfg, wr_cgroup *cg, wr_error *err);
+int wr_cgroup_enter(wr_cgroup *cg, pid_t pid, wr_error *err);
+bool wr_cgroup_oom_killed(const wr_cgroup *cg);
+void wr_cgroup_remove(wr_cgroup *cg);
+/* Parsers of /proc/self/cgroup ("0::PATH" line) and /proc/self/mountinfo (the
+ * first cgroup2 mount: its mount point and root); 0 or -1. Exposed for tests. */
+int wr_cgroup_parse_self(const char *proc_cgroup, char *path, size_t size);
+int wr_cgroup_parse_mount(const char *mountinfo, char *mnt, size_t msize, char *root, size_t rsize);
 /* The name of system call nr on this host ("?" when unknown); not signal-safe. */
 const char *wr_seccomp_syscall_name(int nr, char *buf, size_t size);
 

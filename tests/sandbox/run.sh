@@ -124,6 +124,47 @@ expect "--sandbox=none runs" $? 5
 grep -qx "wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)" "$tmp/err" &&
   [ "$(wc -l <"$tmp/err")" = 1 ] && ok "--sandbox=none warns once" || fail "--sandbox=none warning: $(cat "$tmp/err")"
 
+# cgroup v2 limits. Where a delegated cgroup exists (-v says where the limits went)
+# the guest runs in wasm-run-PID beneath ours with the limits written, and the
+# cgroup is gone afterwards; where none exists, explicit limits stop the run with
+# one line and 125, and the default one is only mentioned under -v.
+"$WASM_RUN" -v "$sleeper" exit 0 2>"$tmp/err"
+if grep -q "^wasm-run: sandbox: cgroup /" "$tmp/err"; then
+  if start_sleeper --memory-limit=64M --pids-limit=20; then
+    cg=$(awk -F: '$1 == "0" { print $3 }' "/proc/$child/cgroup")
+    mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+    # The guest sees its cgroup as / (own cgroup namespace): read ours of it.
+    dir=$(grep -rl "^$child\$" "$mnt"/ --include=cgroup.procs 2>/dev/null | head -1 | xargs -r dirname)
+    [ "$(basename "$dir")" = "wasm-run-$wr" ] && ok "the guest runs in cgroup wasm-run-PID" ||
+      fail "the guest's cgroup: ${dir:-not found} ($cg)"
+    [ "$(cat "$dir/memory.max")" = 67108864 ] && ok "--memory-limit=64M: memory.max" ||
+      fail "memory.max: $(cat "$dir/memory.max")"
+    [ "$(cat "$dir/pids.max")" = 20 ] && ok "--pids-limit=20: pids.max" || fail "pids.max: $(cat "$dir/pids.max")"
+    stop_sleeper TERM 143 "SIGTERM in a cgroup"
+    [ ! -e "$dir" ] && ok "the cgroup is removed after the run" || fail "$dir left behind"
+  else
+    fail "sleeper (--memory-limit)"
+  fi
+else
+  why=$(sed -n 's/^wasm-run: sandbox: cgroup: limits not applied: //p' "$tmp/err")
+  [ -n "$why" ] && ok "no delegated cgroup: -v says why ($why)" || fail "-v says nothing of cgroup limits: $(cat "$tmp/err")"
+  for o in --memory-limit=64M --pids-limit=20; do
+    "$WASM_RUN" "$o" "$sleeper" exit 0 2>"$tmp/err"
+    st=$?
+    # The reason names the first controller missing, memory before pids.
+    want="wasm-run: sandbox: cgroup: ${o%%=*} needs a delegated cgroup v2: "
+    [ $st = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && [ "$(cut -c1-${#want} "$tmp/err")" = "$want" ] &&
+      [ "$(wc -c <"$tmp/err")" -gt $((${#want} + 10)) ] && ok "$o without a delegated cgroup: 125, one line" ||
+      fail "$o: status $st, $(cat "$tmp/err")"
+  done
+fi
+for o in --memory-limit=12 --memory-limit=lots --pids-limit=0; do
+  "$WASM_RUN" "$o" "$sleeper" exit 0 2>"$tmp/err"
+  st=$?
+  [ $st = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "^wasm-run: ${o%%=*}=" "$tmp/err" && ok "$o refused" ||
+    fail "$o: status $st, $(cat "$tmp/err")"
+done
+
 # Where user namespaces are disabled (here: none may be made inside a namespace of
 # our own with user.max_user_namespaces=0), the error says so and names the way out.
 if unshare -Ur true 2>/dev/null; then

@@ -15,6 +15,7 @@ Suite *leb_suite(void);
 Suite *validate_suite(void);
 Suite *memory_suite(void);
 Suite *traps_suite(void);
+Suite *cgroup_suite(void);
 
 /* A module under construction. */
 typedef struct wbuf {
