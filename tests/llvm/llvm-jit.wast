@@ -26,6 +26,27 @@
 (assert_return (invoke "grow-and-store" (i32.const 65536)) (i32.const 42))
 (assert_return (invoke "load" (i32.const 65536)) (i32.const 42))
 
+;; Loads whose values feed only dead code (found by fuzz-differential): each still
+;; traps, and a store before the trapping load has happened, one after has not.
+(module
+  (memory 1)
+  (func (export "dead-chain") (param i32) (local i32)
+    (local.set 1 (i32.load offset=4 (i32.and (i32.load (local.get 0)) (i32.const 255)))))
+  (func (export "dead-math") (param i32)
+    (drop (i32.add (i32.load16_s (local.get 0)) (i32.const 1))))
+  (func (export "store-load-store") (param i32)
+    (i32.store (i32.const 0) (i32.const 11))
+    (drop (i32.load (local.get 0)))
+    (i32.store (i32.const 4) (i32.const 22)))
+  (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
+)
+(assert_return (invoke "dead-chain" (i32.const 8)))
+(assert_trap (invoke "dead-chain" (i32.const 65533)) "out of bounds memory access")
+(assert_trap (invoke "dead-math" (i32.const 65535)) "out of bounds memory access")
+(assert_trap (invoke "store-load-store" (i32.const 65536)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 0)) (i32.const 11))
+(assert_return (invoke "peek" (i32.const 4)) (i32.const 0))
+
 ;; Signalling NaNs must come out quiet even where LLVM would fold the operation away.
 (module
   (func (export "mul1") (param f32) (result i32)
