@@ -100,7 +100,10 @@ static inline void wr32(fcode *p, uint32_t v) { memcpy(p, &v, sizeof v); }
   X(F64_MUL, double, f64_of, bits_f64, a * b) X(F64_DIV, double, f64_of, bits_f64, a / b)
 
 /* Loads (name, memory type, slot of the loaded value) with the forms _A, _XA
- * (address from acc) and _AA; stores (name, memory type) with _XA (address from
+ * (address from acc) and _AA, and with the address a sum of a slot (or acc) and
+ * an immediate that wraps at 32 bits, what `i32.add` with a constant just before
+ * the load makes (op dst a imm offset): _I, _IA (result to acc), _XI (a from
+ * acc), _XIA; stores (name, memory type) with _XA (address from
  * acc), _XB (value from acc), and with the value an immediate (sign-extended from
  * 32 bits): _I (op addr imm offset) and _XI (its address from acc). */
 #define FAST_ACC_LOADS(X)                                                                   \
@@ -145,7 +148,8 @@ enum fast_op {
     FOP_##name##_I, FOP_##name##_IA, FOP_##name##_XI, FOP_##name##_XIA,
   FAST_ACC_OPS(X)
 #undef X
-#define X(name, ...) FOP_##name##_A, FOP_##name##_XA, FOP_##name##_AA,
+#define X(name, ...) FOP_##name##_A, FOP_##name##_XA, FOP_##name##_AA, FOP_##name##_I, FOP_##name##_IA, \
+    FOP_##name##_XI, FOP_##name##_XIA,
   FAST_ACC_LOADS(X)
 #undef X
 #define X(name, ...) FOP_##name##_XA, FOP_##name##_XB, FOP_##name##_I, FOP_##name##_XI,

@@ -74,7 +74,9 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
       FAST_ACC_OPS(X)
 #undef X
 #define X(name, ...) [FOP_##name##_A] = &&L_##name##_A - &&L_BASE, [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, \
-      [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE,
+      [FOP_##name##_AA] = &&L_##name##_AA - &&L_BASE, [FOP_##name##_I] = &&L_##name##_I - &&L_BASE,             \
+      [FOP_##name##_IA] = &&L_##name##_IA - &&L_BASE, [FOP_##name##_XI] = &&L_##name##_XI - &&L_BASE,          \
+      [FOP_##name##_XIA] = &&L_##name##_XIA - &&L_BASE,
       FAST_ACC_LOADS(X)
 #undef X
 #define X(name, ...) [FOP_##name##_XA] = &&L_##name##_XA - &&L_BASE, [FOP_##name##_XB] = &&L_##name##_XB - &&L_BASE, \
@@ -287,7 +289,11 @@ L_REF_FUNC: S(1) = (uint64_t)(uintptr_t)ctx->funcs[I(3)]; ip += 5; NEXT();
   L_##name: { T v; memcpy(&v, EA(S(2)), sizeof v); S(1) = conv; ip += 6; NEXT(); }     \
   L_##name##_A: { T v; memcpy(&v, EA(S(2)), sizeof v); acc = conv; ip += 6; NEXT(); }  \
   L_##name##_XA: { T v; memcpy(&v, EA(acc), sizeof v); S(1) = conv; ip += 6; NEXT(); } \
-  L_##name##_AA: { T v; memcpy(&v, EA(acc), sizeof v); acc = conv; ip += 6; NEXT(); }
+  L_##name##_AA: { T v; memcpy(&v, EA(acc), sizeof v); acc = conv; ip += 6; NEXT(); }    \
+  L_##name##_I: { T v; memcpy(&v, EA_AT(S(2) + I(4), 6), sizeof v); S(1) = conv; ip += 8; NEXT(); }   \
+  L_##name##_IA: { T v; memcpy(&v, EA_AT(S(2) + I(4), 6), sizeof v); acc = conv; ip += 8; NEXT(); }  \
+  L_##name##_XI: { T v; memcpy(&v, EA_AT(acc + I(4), 6), sizeof v); S(1) = conv; ip += 8; NEXT(); }  \
+  L_##name##_XIA: { T v; memcpy(&v, EA_AT(acc + I(4), 6), sizeof v); acc = conv; ip += 8; NEXT(); }
   FAST_ACC_LOADS(X)
 #undef X
 #define X(name, T)                                                                    \

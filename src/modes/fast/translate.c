@@ -541,7 +541,8 @@ static const uint16_t acc_forms[ACC_ALL][F_N] = {
    FOP_##name##_I, FOP_##name##_IA, FOP_##name##_XI, FOP_##name##_XIA},
     FAST_ACC_OPS(X)
 #undef X
-#define X(name, ...) [ACC_##name] = {FOP_##name, FOP_##name##_A, FOP_##name##_XA, 0, FOP_##name##_AA},
+#define X(name, ...) [ACC_##name] = {FOP_##name, FOP_##name##_A, FOP_##name##_XA, 0, FOP_##name##_AA, 0, \
+                                     FOP_##name##_I, FOP_##name##_IA, FOP_##name##_XI, FOP_##name##_XIA},
     FAST_ACC_LOADS(X)
 #undef X
 #define X(name, ...) [ACC_##name] = {FOP_##name, 0, FOP_##name##_XA, FOP_##name##_XB, 0, 0, \
@@ -632,6 +633,31 @@ static void generic(tr *t, int fop, uint8_t prefix, uint32_t code, const uint8_t
     if (b->kind == V_CONST && fits_imm(acc, b->val)) ci = t->h - 1, si = t->h - 2;
     else if (a->kind == V_CONST && b->kind != V_CONST && commutes(fop) && fits_imm(acc, a->val))
       ci = t->h - 2, si = t->h - 1;
+  }
+  /* A load whose address `i32.add` with an immediate just made: the add becomes
+   * part of the load (its forms _I and _XI match the add's). */
+  if (acc >= ACC_I32_LOAD && acc < ACC_I32_STORE && t->last_acc == ACC_I32_ADD &&
+      (t->last_form == F_I || t->last_form == F_XI) && t->last_dst != NONE && t->last_h == t->h - 1 &&
+      t->st[t->h - 1].kind == V_TEMP) {
+    uint32_t at = t->last_ins;
+    int form = t->last_form;
+    fcode a = t->code[at + 3];
+    uint32_t imm = rd32(t->code + at + 4);
+    t->len = at;
+    op(t, acc_forms[acc][form]);
+    uint32_t ins = t->last_ins;
+    u(t, 0);
+    u(t, a);
+    u32(t, imm);
+    wr_uleb32_unchecked(ip);
+    u32(t, wr_uleb32_unchecked(ip));
+    pop(t);
+    t->code[ins + 2] = (fcode)push_temp(t);
+    t->last_dst = ins + 2;
+    t->last_h = t->h - 1;
+    t->last_acc = acc;
+    t->last_form = form;
+    return;
   }
   for (uint32_t i = t->h - npop; i < t->h; i++)
     if (i != ci && t->st[i].kind == V_CONST) to_temp(t, i);
