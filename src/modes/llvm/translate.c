@@ -50,7 +50,7 @@ typedef struct tr {
   LLVMTypeRef entry_type; /* void (ptr ctx, ptr args_results) */
   unsigned md_invariant;
   LLVMValueRef md_empty;
-  LLVMAttributeRef attr_noreturn, attr_cold, attr_nounwind, attr_cpu, attr_features;
+  LLVMAttributeRef attr_noreturn, attr_cold, attr_noinline, attr_nounwind, attr_cpu, attr_features;
   /* The function being translated. */
   uint32_t func_idx;
   const wr_functype *ft;
@@ -1184,6 +1184,9 @@ static void build_entry(tr *t, uint32_t fidx) {
     args[i + 1] = from_slot(t, v, ft->params[i]);
   }
   LLVMValueRef r = LLVMBuildCall2(t->B, t->fn_types[m->func_type[fidx]], t->natives[fidx], args, ft->nparams + 1, "");
+  /* Not inlined: a copy of the body here would double its compile time for one
+   * call from outside the module. */
+  LLVMAddCallSiteAttribute(r, LLVMAttributeFunctionIndex, t->attr_noinline);
   free(args);
   for (uint32_t i = 0; i < ft->nresults; i++) {
     LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->B, r, i, "");
@@ -1191,6 +1194,10 @@ static void build_entry(tr *t, uint32_t fidx) {
     LLVMBuildStore(t->B, to_slot(t, v, ft->results[i]), LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""));
   }
   LLVMBuildRetVoid(t->B);
+}
+
+bool wr_llvm_has_entry(const wr_module *m, uint32_t f) {
+  return m->func_refable[f] || (m->has_start && m->start == f);
 }
 
 int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_part, uint32_t part,
@@ -1212,6 +1219,7 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
   t.md_empty = LLVMMetadataAsValue(t.C, LLVMMDNodeInContext2(t.C, NULL, 0));
   t.attr_noreturn = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
   t.attr_cold = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("cold", 4), 0);
+  t.attr_noinline = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noinline", 8), 0);
   t.attr_nounwind = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
   if (cpu && *cpu) t.attr_cpu = LLVMCreateStringAttribute(t.C, "target-cpu", 10, cpu, (unsigned)strlen(cpu));
   if (features && *features)
@@ -1256,7 +1264,7 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
       break;
     }
     rc = translate_body(&t, f, err);
-    if (rc == 0) build_entry(&t, f);
+    if (rc == 0 && wr_llvm_has_entry(m, f)) build_entry(&t, f);
     if (t.oom) rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
   }
 out:
