@@ -50,6 +50,7 @@ typedef struct tr {
   LLVMTypeRef entry_type; /* void (ptr ctx, ptr args_results) */
   unsigned md_invariant;
   LLVMValueRef md_empty;
+  LLVMAttributeRef attr_ctx[3]; /* of the wr_ctx * parameter: nonnull, dereferenceable, align */
   LLVMAttributeRef attr_noreturn, attr_cold, attr_noinline, attr_nounwind, attr_cpu, attr_features;
   /* The function being translated. */
   uint32_t func_idx;
@@ -88,7 +89,7 @@ static LLVMValueRef load_at(tr *t, LLVMBuilderRef b, LLVMTypeRef ty, LLVMValueRe
   LLVMValueRef p = base;
   if (off) {
     LLVMValueRef o = LLVMConstInt(t->i64, off, 0);
-    p = LLVMBuildGEP2(b, t->i8, base, &o, 1, "");
+    p = LLVMBuildInBoundsGEP2(b, t->i8, base, &o, 1, "");
   }
   LLVMValueRef v = LLVMBuildLoad2(b, ty, p, "");
   if (invariant) set_invariant(t, v);
@@ -562,10 +563,13 @@ static void sext_from(tr *t, LLVMTypeRef narrow) {
   push(t, LLVMBuildSExt(t->B, LLVMBuildTrunc(t->B, a, narrow, ""), LLVMTypeOf(a), ""));
 }
 
+/* base + zext(index) + offset: below 8 GiB, so inside the memory's reservation
+ * (memory.c), which makes the address computation inbounds and lets LLVM assume
+ * it does not wrap. */
 static LLVMValueRef effective_address(tr *t, LLVMValueRef idx, uint32_t off) {
   LLVMValueRef i = LLVMBuildZExt(t->B, idx, t->i64, "");
-  if (off) i = LLVMBuildAdd(t->B, i, LLVMConstInt(t->i64, off, 0), "");
-  return LLVMBuildGEP2(t->B, t->i8, t->mem, &i, 1, "");
+  if (off) i = LLVMBuildNUWAdd(t->B, i, LLVMConstInt(t->i64, off, 0), "");
+  return LLVMBuildInBoundsGEP2(t->B, t->i8, t->mem, &i, 1, "");
 }
 
 enum { EXT_NONE, EXT_S, EXT_U };
@@ -671,7 +675,7 @@ static LLVMValueRef global_ptr(tr *t, uint32_t g) {
   LLVMValueRef arr = load_at(t, t->B, t->ptr, t->ctx, offsetof(wr_ctx, globals), true);
   LLVMValueRef gp = load_at(t, t->B, t->ptr, arr, (size_t)g * sizeof(void *), true);
   LLVMValueRef off = LLVMConstInt(t->i64, offsetof(wr_global, val), 0);
-  return LLVMBuildGEP2(t->B, t->i8, gp, &off, 1, "");
+  return LLVMBuildInBoundsGEP2(t->B, t->i8, gp, &off, 1, "");
 }
 
 /* Pops n operands (the deepest first) into args. */
@@ -1219,6 +1223,9 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
   t.md_empty = LLVMMetadataAsValue(t.C, LLVMMDNodeInContext2(t.C, NULL, 0));
   t.attr_noreturn = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
   t.attr_cold = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("cold", 4), 0);
+  t.attr_ctx[0] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nonnull", 7), 0);
+  t.attr_ctx[1] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("dereferenceable", 15), sizeof(wr_ctx));
+  t.attr_ctx[2] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("align", 5), _Alignof(wr_ctx));
   t.attr_noinline = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noinline", 8), 0);
   t.attr_nounwind = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
   if (cpu && *cpu) t.attr_cpu = LLVMCreateStringAttribute(t.C, "target-cpu", 10, cpu, (unsigned)strlen(cpu));
@@ -1256,6 +1263,7 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
      * and change its convention; split across modules, the linker joins them. */
     if (!func_part) LLVMSetLinkage(t.natives[f], LLVMInternalLinkage);
     add_target_attrs(&t, t.natives[f]);
+    for (int k = 0; k < 3; k++) LLVMAddAttributeAtIndex(t.natives[f], 1, t.attr_ctx[k]);
   }
   for (uint32_t f = m->nimported_funcs; f < m->nfuncs && rc == 0; f++) {
     if (func_part && func_part[f - m->nimported_funcs] != part) continue;
