@@ -26,7 +26,10 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
  * (C.4's declared functions), or the start function. */
 bool wr_llvm_has_entry(const wr_module *m, uint32_t f);
 
-/* Runs the new pass manager's default<O{level}> pipeline over M for tm. */
+/* Runs the new pass manager's default<O{level}> pipeline over M for tm, or for
+ * level WR_LLVM_OPT_CHEAP a short one (SROA, early CSE, CFG simplification) for
+ * code that is to be compiled quickly rather than well. */
+#define WR_LLVM_OPT_CHEAP (-1)
 int wr_llvm_optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, int level, wr_error *err);
 
 #endif

@@ -1286,8 +1286,11 @@ out:
 }
 
 int wr_llvm_optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, int level, wr_error *err) {
-  char pipeline[32];
-  snprintf(pipeline, sizeof pipeline, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
+  char pipeline[64];
+  if (level == WR_LLVM_OPT_CHEAP) /* SSA values instead of stack slots, redundancy removed; nothing costly */
+    snprintf(pipeline, sizeof pipeline, "function(sroa,early-cse,simplifycfg)");
+  else
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
   LLVMErrorRef e = LLVMRunPasses(M, pipeline, tm, opts);
   LLVMDisposePassBuilderOptions(opts);
