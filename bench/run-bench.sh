@@ -6,7 +6,9 @@
 # one prints, and prints one table of the best wall time over $BENCH_RUNS rounds
 # (default 3; rounds go over all programs and runners in turn, so a change in machine
 # load hits every column alike), ratios to native and to classic, geometric means, the
-# wasm code section size and the fast mode's translated size (WR_FAST_STATS=1).
+# wasm code section size and the fast mode's translated size (WR_FAST_STATS=1); for
+# llvm-jit also its compile time (best of the rounds) and the wasm code it compiles
+# per second, from the line WR_LLVM_STATS=1 makes it print.
 # BENCH_PEERS is a list of commands or NAME=COMMAND words, e.g.
 #   BENCH_PEERS="wasm3 iwasm-fast=/opt/wamr/iwasm wasmtime"
 # wasmtime is run as `wasmtime run P.wasm`, every other peer as `PEER P.wasm`.
@@ -92,7 +94,7 @@ run_once() {
   return $st
 }
 
-declare -A best failed fastsize
+declare -A best failed fastsize compile_ms compile_bytes
 failures=0
 fail() { # key message
   [ -n "${failed[$1]:-}" ] && return
@@ -119,6 +121,9 @@ for ((round = 1; round <= runs; round++)); do
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086 # the command prefix is split on purpose
         WR_FAST_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+      elif [ "${labels[r]}" = llvm-jit ]; then
+        # shellcheck disable=SC2086
+        WR_LLVM_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
       else
         # shellcheck disable=SC2086
         run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
@@ -130,6 +135,17 @@ for ((round = 1; round <= runs; round++)); do
         fail "$key" "$p under ${labels[r]}: prints $(head -c 100 "$tmp/$key.out"), native prints $(head -c 100 "$tmp/$p.expected")"
       else
         keep_best "$key"
+      fi
+      if [ "${labels[r]}" = llvm-jit ]; then
+        # "wasm-run: llvm-jit: compiled F functions (B bytes of wasm code) in T ms on N threads, ..."
+        stats=$(sed -n 's/^wasm-run: llvm-jit: compiled [0-9]* functions (\([0-9]*\) bytes of wasm code) in \([0-9.]*\) ms .*/\1 \2/p' "$tmp/$key.err")
+        if [ -n "$stats" ]; then
+          compile_bytes[$p]=${stats% *}
+          ms=${stats#* }
+          if [ -z "${compile_ms[$p]:-}" ] || awk -v a="$ms" -v b="${compile_ms[$p]}" 'BEGIN { exit !(a < b) }'; then
+            compile_ms[$p]=$ms
+          fi
+        fi
       fi
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         fastsize[$p]=$(sed -n 's/^fast: wasm code [0-9]* bytes, translated \([0-9]*\) bytes$/\1/p' "$tmp/$key.err")
@@ -147,6 +163,7 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
   for ((r = 0; r < nr; r++)); do
     printf '\t%s s\t/native' "${labels[r]}"
     [ $classic -ge 0 ] && [ $r != $classic ] && printf '\tvs classic'
+    [ "${labels[r]}" = llvm-jit ] && printf '\tcompile s\tcompile KB/s'
   done
   printf '\n'
   for p in "${progs[@]}"; do
@@ -160,6 +177,10 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
     for ((r = 0; r < nr; r++)); do
       printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"
       [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t%s' "${best[$p.$r]:+S:$p.$classic:$p.$r}"
+      if [ "${labels[r]}" = llvm-jit ]; then
+        awk -v ms="${compile_ms[$p]:-}" -v b="${compile_bytes[$p]:-}" 'BEGIN {
+          if (ms == "" || ms + 0 == 0) printf "\t-\t-"; else printf "\t%.3f\t%.0f", ms / 1000, b / 1024 / (ms / 1000) }'
+      fi
     done
     printf '\n'
   done
@@ -193,5 +214,6 @@ column -t -s "$(printf '\t')" "$tmp/table2"
 echo
 echo "Seconds: best wall time of $runs. /native: time over native time. vs classic: classic's time over"
 echo "this one (above 1 = faster than classic). code KB: wasm code section; fast KB: fast mode's"
-echo "translated code (WR_FAST_STATS=1), fast/code their ratio."
+echo "translated code (WR_FAST_STATS=1), fast/code their ratio. compile s: llvm-jit's compile time"
+echo "(best of $runs, part of its wall time); compile KB/s: wasm code compiled per second (WR_LLVM_STATS=1)."
 [ $failures = 0 ]

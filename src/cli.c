@@ -18,6 +18,9 @@ static void usage(FILE *out) {
         "                      the default), fast (translated to threaded code first) or\n"
         "                      llvm-jit (compiled to native code by LLVM before the start)\n"
         "                      example: wasm-run --mode=fast app.wasm\n"
+        "      --opt=LEVEL     llvm-jit's optimisation level, 0 (compile fastest) to 3;\n"
+        "                      default 2\n"
+        "                      example: wasm-run --mode=llvm-jit --opt=1 app.wasm\n"
         "      --dir=HOST[::GUEST][:ro]\n"
         "                      give the module the host directory HOST, seen as GUEST\n"
         "                      (default: HOST); :ro refuses every change beneath it\n"
@@ -232,6 +235,14 @@ static int parse_pids_limit(const char *arg, uint64_t *n, wr_error *err) {
   return 0;
 }
 
+/* --opt=LEVEL: one digit, 0 to 3. */
+int wr_cli_parse_opt(const char *arg, int *level, wr_error *err) {
+  if (arg[0] < '0' || arg[0] > '3' || arg[1])
+    return wr_err(err, WR_ERR_USAGE, "--opt=%s: expected an optimisation level from 0 to 3", arg);
+  *level = arg[0] - '0';
+  return 0;
+}
+
 static int parse_duration(const char *arg, uint64_t *ms, wr_error *err) {
   char *end;
   errno = 0;
@@ -256,6 +267,7 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       {"max-memory", required_argument, NULL, 'M'},
       {"mode", required_argument, NULL, 'm'},
       {"invoke", required_argument, NULL, 'i'},
+      {"opt", required_argument, NULL, 'O'},
       {"sandbox", required_argument, NULL, 'S'},
       {"net", required_argument, NULL, 'N'},
       {"timeout", required_argument, NULL, 'T'},
@@ -270,6 +282,7 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
   memset(cfg, 0, sizeof *cfg);
   cfg->mode = WR_MODE_CLASSIC;
   cfg->sandbox = true;
+  cfg->opt_level = 2;
   opterr = 0;
   optind = 1;
   int c;
@@ -290,6 +303,9 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       break;
     }
     case 'i': cfg->invoke = optarg; break;
+    case 'O':
+      if (wr_cli_parse_opt(optarg, &cfg->opt_level, err) < 0) return err->code;
+      break;
     case 'd':
       if (parse_dir(cfg, optarg, err) < 0) return err->code;
       break;

@@ -48,11 +48,14 @@ typedef struct wr_config {
   uint64_t memory_limit; /* --memory-limit in bytes (cgroup v2 memory.max); 0: none */
   uint64_t pids_limit;   /* --pids-limit (cgroup v2 pids.max); 0: the default */
   const char *timeout_str; /* --timeout as given, for the message */
+  int opt_level;        /* --opt=0..3, LLVM's optimisation level; default 2 */
 } wr_config;
 
 /* Parses argv. Returns 0 to run, 1 when --help/--version was printed, or a
  * negative wr_errcode (WR_ERR_USAGE) with a message. */
 int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err);
+/* Parses the value of --opt (0 to 3) into *level; WR_ERR_USAGE with a message otherwise. */
+int wr_cli_parse_opt(const char *arg, int *level, wr_error *err);
 /* Frees what wr_cli_parse allocated. */
 void wr_cli_free(wr_config *cfg);
 

@@ -254,6 +254,7 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
     goto out;
   }
   if (cfg->max_pages) wr_store_set_max_pages(store, cfg->max_pages);
+  wr_store_set_opt_level(store, cfg->opt_level);
   wr_wasi_config wc = {.store = store, .argc = cfg->guest_argc, .argv = cfg->guest_argv,
                        .envc = cfg->nenv, .envp = cfg->env, .npreopens = res->npreopens,
                        .preopens = res->preopens};

@@ -166,6 +166,9 @@ void wr_store_free(wr_store *s);
 wr_exec *wr_store_exec(wr_store *s);
 /* Cap on the pages of every memory created in this store from now on (0: none). */
 void wr_store_set_max_pages(wr_store *s, uint32_t max_pages);
+/* The optimisation level (0 to 3, default 2) of the modes that compile (llvm-jit). */
+void wr_store_set_opt_level(wr_store *s, int level);
+int wr_store_opt_level(const wr_store *s);
 
 /* ---- host objects -------------------------------------------------------------- */
 /* type is copied. */

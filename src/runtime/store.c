@@ -29,6 +29,7 @@ struct wr_store {
   wr_exec exec;
   owned *objects; /* newest first; freed in reverse order of creation */
   uint32_t max_pages;
+  int opt_level; /* for the compiling modes: 0 to 3 */
 };
 
 static const char *const trap_messages[WR_TRAP_COUNT] = {
@@ -77,6 +78,7 @@ wr_store *wr_store_new(wr_error *err) {
     return NULL;
   }
   s->exec.store = s;
+  s->opt_level = 2;
   s->exec.stack = stack;
   s->exec.stack_end = s->exec.stack + VALUE_STACK_SLOTS;
   s->exec.sp = s->exec.stack;
@@ -106,6 +108,8 @@ void wr_store_free(wr_store *s) {
 wr_exec *wr_store_exec(wr_store *s) { return &s->exec; }
 void wr_store_set_max_pages(wr_store *s, uint32_t max_pages) { s->max_pages = max_pages; }
 uint32_t wr_store_max_pages(const wr_store *s) { return s->max_pages; }
+void wr_store_set_opt_level(wr_store *s, int level) { s->opt_level = level < 0 ? 0 : level > 3 ? 3 : level; }
+int wr_store_opt_level(const wr_store *s) { return s->opt_level; }
 
 void *wr_store_alloc(wr_store *s, size_t size, wr_error *err) {
   void *p = calloc(1, size ? size : 1);

@@ -47,6 +47,11 @@ expect "directory as module" 127 "" "^wasm-run: $tmp: cannot read the module: Is
 expect "no module" 125 "" "^wasm-run: no module given" -- "$WASM_RUN"
 expect "unknown option" 125 "" "^wasm-run: --bogus: unknown option" -- "$WASM_RUN" --bogus "$fib"
 expect "unknown mode" 125 "" "^wasm-run: --mode=turbo: unknown mode" -- "$WASM_RUN" --mode=turbo "$fib"
+expect "--opt=4" 125 "" "^wasm-run: --opt=4: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt=4 "$fib"
+expect "--opt=-1" 125 "" "^wasm-run: --opt=-1: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt=-1 "$fib"
+expect "--opt=02" 125 "" "^wasm-run: --opt=02: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt=02 "$fib"
+expect "--opt= (empty)" 125 "" "^wasm-run: --opt=: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt= "$fib"
+expect "--opt=3 in classic" 0 "6765" "" -- "$WASM_RUN" --opt=3 --invoke=fib "$fib" 20
 expect "option without value" 125 "" "^wasm-run: --mode: option needs a value$" -- "$WASM_RUN" --mode
 
 # --help and --version print to stdout and exit 0; --help and the manual describe

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: the `make check` entry for the llvm-jit mode: tests/llvm/*.wast in classic
 # (which checks the files themselves) and llvm-jit, and our own tests/wast/*.wast in
-# llvm-jit. Skips (77) when this build has no llvm-jit or wast2json is missing.
+# llvm-jit, once as they come and once split into parts and tiers. Skips (77) when this build has no llvm-jit or wast2json is missing.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${srcdir:-$(cd "$here/../.." && pwd)}
@@ -20,4 +20,8 @@ export WAST2JSON
 status=0
 sh "$srcdir/tests/spec/check-spec.sh" "$here" "$top_builddir" classic llvm-jit || status=1
 sh "$srcdir/tests/spec/check-spec.sh" "$srcdir/tests/wast" "$top_builddir" llvm-jit || status=1
+# Again with every module split into parts on two threads and its functions of more
+# than 64 bytes in the cheap tier (jit.c's test thresholds).
+WR_LLVM_TEST_PART_CODE=1 WR_LLVM_TEST_BIG_CODE=64 WR_LLVM_THREADS=2 \
+  sh "$srcdir/tests/spec/check-spec.sh" "$srcdir/tests/wast" "$top_builddir" llvm-jit || status=1
 exit $status

@@ -49,6 +49,8 @@ static void run_entry(void *p) {
 static int llvm_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
   wr_instance *inst = f->inst;
   llvm_inst *li = inst->mode_data;
+  if (!li->entries[f->index - inst->module->nimported_funcs]) /* (not reachable from outside) */
+    return wr_exec_fail(ex, "llvm-jit: function %u has no compiled entry", f->index);
   entry_call c = {(compiled_entry)li->entries[f->index - inst->module->nimported_funcs], &inst->ctx,
                   args_results};
   int saved_in_guest = ex->in_guest;
@@ -104,15 +106,27 @@ static double now(void) {
 }
 
 /* The module is split into parts of neighbouring functions (neighbours call each
- * other most, and stay inlinable), one per core for big modules; each part is
- * translated, optimised and compiled to an object in its own thread and LLVM
- * context, and LLJIT links the objects. */
-#define PART_MIN_CODE (32u * 1024) /* bytes of wasm code below which a part is not worth a thread */
+ * other most, and stay inlinable), each translated, optimised and compiled to an
+ * object in its own LLVM context and TargetMachine, on up to one thread per core;
+ * LLJIT links the objects.
+ *
+ * Two tiers: at --opt=2 (the default) a function of more than BIG_FUNC_CODE bytes
+ * of wasm code gets the cheap tier (SROA, early CSE and CFG simplification, then
+ * the code generator's least effort: fast instruction selection and register
+ * allocation), in parts of its own. LLVM's time grows faster than the size of a
+ * function, and such functions are mostly formatting, parsing and setup code run
+ * a few times (printf's core is about 8.5 KiB: in the bench programs it took 60%
+ * of the CPU time of compiling at O2, and takes a sixth of that in the tier).
+ * --opt=3 compiles everything at O3; --opt=0 and 1 everything at their level. */
+#define PART_MIN_CODE (8u * 1024) /* bytes of wasm code below which a part is not worth a thread */
+#define BIG_FUNC_CODE (4u * 1024)
 
 typedef struct part_job {
   const wr_module *m;
   const uint32_t *func_part; /* NULL when the module is one part */
   uint32_t part;
+  int opt, cg; /* the pipeline's level (0 to 3, or WR_LLVM_OPT_CHEAP) and the code generator's (0 to 3) */
+  uint64_t code; /* bytes of wasm code: the largest parts start first */
   const char *triple, *cpu, *features, *layout;
   LLVMMemoryBufferRef obj; /* the result */
   double t_ir, t_opt, t_code;
@@ -134,7 +148,9 @@ static void *compile_part(void *arg) {
     j->rc = wr_err(&j->err, WR_ERR_IO, "llvm-jit: target %s: %s", j->triple, msg ? msg : "unknown");
     goto out;
   }
-  tm = LLVMCreateTargetMachine(target, j->triple, j->cpu, j->features, LLVMCodeGenLevelDefault, LLVMRelocPIC,
+  static const LLVMCodeGenOptLevel cg_levels[4] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+                                                  LLVMCodeGenLevelDefault, LLVMCodeGenLevelAggressive};
+  tm = LLVMCreateTargetMachine(target, j->triple, j->cpu, j->features, cg_levels[j->cg], LLVMRelocPIC,
                                LLVMCodeModelSmall);
   if ((j->rc = wr_llvm_translate(M, j->m, j->func_part, j->part, j->cpu, j->features, &j->err)) < 0) goto out;
   j->t_ir = now() - t0;
@@ -142,7 +158,7 @@ static void *compile_part(void *arg) {
     j->rc = wr_err(&j->err, WR_ERR_IO, "llvm-jit: the generated IR does not verify");
     goto out;
   }
-  if ((j->rc = wr_llvm_optimize(M, tm, 2, &j->err)) < 0) goto out;
+  if ((j->rc = wr_llvm_optimize(M, tm, j->opt, &j->err)) < 0) goto out;
   j->t_opt = now() - t0 - j->t_ir;
   if (getenv("WR_LLVM_DUMP")) LLVMDumpModule(M);
   if (LLVMTargetMachineEmitToMemoryBuffer(tm, M, LLVMObjectFile, &msg, &j->obj)) {
@@ -155,6 +171,21 @@ out:
   if (tm) LLVMDisposeTargetMachine(tm);
   LLVMDisposeModule(M);
   LLVMContextDispose(C);
+  return NULL;
+}
+
+/* The parts not yet taken, for the compiling threads. */
+typedef struct part_queue {
+  part_job *jobs;
+  uint32_t *order; /* part indices, the largest first */
+  uint32_t njobs;
+  uint32_t next;   /* taken atomically */
+} part_queue;
+
+static void *compile_parts(void *arg) {
+  part_queue *q = arg;
+  uint32_t i;
+  while ((i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED)) < q->njobs) compile_part(&q->jobs[q->order[i]]);
   return NULL;
 }
 
@@ -192,50 +223,80 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
   LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, jtmb);
   if ((e = LLVMOrcCreateLLJIT(&li->jit, builder))) return llvm_error(err, "creating the JIT", e);
 
-  /* Parts: contiguous runs of functions of about equal code size. */
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < ndef; i++) total += m->funcs[i].code_end - m->funcs[i].code;
-  uint32_t nparts = (uint32_t)(total / PART_MIN_CODE);
-  if (nparts > 1) { /* (small modules make no system call asking for the cores) */
-    uint32_t ncores = cores();
-    if (nparts > ncores) nparts = ncores;
+  /* Parts: per tier, contiguous runs of functions of about equal code size. */
+  int opt = wr_store_opt_level(inst->store);
+  /* For tests only: smaller thresholds, so that small modules take the paths of
+   * big ones (several parts, both tiers). */
+  const char *part_env = getenv("WR_LLVM_TEST_PART_CODE"), *big_env = getenv("WR_LLVM_TEST_BIG_CODE");
+  uint64_t part_code = part_env && atoi(part_env) > 0 ? (uint64_t)atoi(part_env) : PART_MIN_CODE;
+  uint64_t big_code = big_env && atoi(big_env) > 0 ? (uint64_t)atoi(big_env) : BIG_FUNC_CODE;
+  uint64_t total = 0, tier_code[2] = {0, 0};
+  uint32_t *func_part = malloc(ndef * sizeof *func_part);
+  if (!func_part) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  for (uint32_t i = 0; i < ndef; i++) {
+    uint64_t size = (uint64_t)(m->funcs[i].code_end - m->funcs[i].code);
+    func_part[i] = opt == 2 && size > big_code; /* the tier, for now */
+    tier_code[func_part[i]] += size;
+    total += size;
   }
-  if (nparts > ndef) nparts = ndef;
-  if (nparts < 1) nparts = 1;
+  uint32_t ncores = total > part_code ? cores() : 1; /* (small modules ask no system call) */
   const char *env = getenv("WR_LLVM_THREADS");
-  if (env && atoi(env) > 0 && (uint32_t)atoi(env) < nparts) nparts = (uint32_t)atoi(env);
-  uint32_t *func_part = NULL;
-  if (nparts > 1) {
-    if (!(func_part = malloc(ndef * sizeof *func_part))) return wr_err(err, WR_ERR_NOMEM, "out of memory");
-    uint64_t sum = 0;
-    for (uint32_t i = 0; i < ndef; i++) {
-      func_part[i] = (uint32_t)(sum * nparts / (total ? total : 1));
-      sum += m->funcs[i].code_end - m->funcs[i].code;
-    }
+  if (env && atoi(env) > 0 && (uint32_t)atoi(env) < ncores) ncores = (uint32_t)atoi(env);
+  uint32_t tier_parts[2], nparts = 0;
+  for (int k = 0; k < 2; k++) {
+    uint64_t n = tier_code[k] / part_code;
+    tier_parts[k] = !tier_code[k] ? 0 : n < 1 ? 1 : n > ncores ? ncores : (uint32_t)n;
+    nparts += tier_parts[k];
   }
+  uint64_t sum[2] = {0, 0};
+  for (uint32_t i = 0; i < ndef; i++) {
+    uint32_t k = func_part[i];
+    func_part[i] = (k ? tier_parts[0] : 0) + (uint32_t)(sum[k] * tier_parts[k] / tier_code[k]);
+    sum[k] += (uint64_t)(m->funcs[i].code_end - m->funcs[i].code);
+  }
+  if (nparts == 1) {
+    free(func_part);
+    func_part = NULL;
+  }
+  uint32_t nthreads = nparts < ncores ? nparts : ncores;
 
   char *triple = LLVMGetDefaultTargetTriple();
   char *cpu = LLVMGetHostCPUName();
   char *features = LLVMGetHostCPUFeatures();
   int rc = 0;
   part_job *jobs = calloc(nparts, sizeof *jobs);
-  pthread_t *threads = calloc(nparts, sizeof *threads);
-  bool *started = calloc(nparts, sizeof *started);
+  pthread_t *threads = calloc(nthreads, sizeof *threads);
+  bool *started = calloc(nthreads, sizeof *started);
   if (!jobs || !threads || !started) {
     rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
     goto out;
   }
   for (uint32_t p = 0; p < nparts; p++) {
-    jobs[p] = (part_job){.m = m, .func_part = func_part, .part = p, .triple = triple, .cpu = cpu,
-                         .features = features, .layout = LLVMOrcLLJITGetDataLayoutStr(li->jit)};
-    /* Part 0 runs here; where a thread cannot be made, its part runs here too. */
-    if (p > 0) started[p] = pthread_create(&threads[p], NULL, compile_part, &jobs[p]) == 0;
+    bool cheap = p >= tier_parts[0];
+    jobs[p] = (part_job){.m = m, .func_part = func_part, .part = p, .opt = cheap ? WR_LLVM_OPT_CHEAP : opt,
+                         .cg = cheap ? 0 : opt, .triple = triple, .cpu = cpu, .features = features,
+                         .layout = LLVMOrcLLJITGetDataLayoutStr(li->jit)};
   }
-  compile_part(&jobs[0]);
-  for (uint32_t p = 1; p < nparts; p++) {
-    if (started[p]) pthread_join(threads[p], NULL);
-    else compile_part(&jobs[p]);
+  for (uint32_t i = 0; i < ndef; i++) jobs[func_part ? func_part[i] : 0].code += m->funcs[i].code_end - m->funcs[i].code;
+  part_queue q = {.jobs = jobs, .njobs = nparts, .order = malloc(nparts * sizeof *q.order)};
+  if (!q.order) {
+    rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+    goto out;
   }
+  for (uint32_t p = 0; p < nparts; p++) q.order[p] = p;
+  for (uint32_t p = 1; p < nparts; p++) /* the largest first (few parts: insertion sort) */
+    for (uint32_t k = p; k > 0 && jobs[q.order[k]].code > jobs[q.order[k - 1]].code; k--) {
+      uint32_t tmp = q.order[k];
+      q.order[k] = q.order[k - 1];
+      q.order[k - 1] = tmp;
+    }
+  /* This thread works too; where a thread cannot be made, the others take its share. */
+  for (uint32_t t = 1; t < nthreads; t++)
+    started[t] = pthread_create(&threads[t], NULL, compile_parts, &q) == 0;
+  compile_parts(&q);
+  for (uint32_t t = 1; t < nthreads; t++)
+    if (started[t]) pthread_join(threads[t], NULL);
+  free(q.order);
   double t_ir = 0, t_opt = 0, t_code = 0;
   for (uint32_t p = 0; p < nparts; p++) {
     t_ir += jobs[p].t_ir, t_opt += jobs[p].t_opt, t_code += jobs[p].t_code;
@@ -258,6 +319,7 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
   for (uint32_t i = 0; i < ndef; i++) {
     char name[64];
     LLVMOrcExecutorAddress addr;
+    if (!wr_llvm_has_entry(m, m->nimported_funcs + i)) continue;
     snprintf(name, sizeof name, "wasm_entry_%u", m->nimported_funcs + i);
     if ((e = LLVMOrcLLJITLookup(li->jit, &addr, name))) {
       rc = llvm_error(err, name, e);
@@ -266,11 +328,14 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
     li->entries[i] = (void *)(uintptr_t)addr;
   }
   li->api.entries = li->entries;
-  if (getenv("WR_LLVM_STATS"))
+  if (getenv("WR_LLVM_STATS")) { /* one line, read by bench/run-bench.sh */
+    double ms = (now() - t0) * 1e3;
     fprintf(stderr,
-            "wasm-run: llvm-jit: %u functions (%llu bytes of code) compiled in %.1f ms on %u threads "
-            "(thread time: IR %.1f, optimisation %.1f, code %.1f ms)\n",
-            ndef, (unsigned long long)total, (now() - t0) * 1e3, nparts, t_ir * 1e3, t_opt * 1e3, t_code * 1e3);
+            "wasm-run: llvm-jit: compiled %u functions (%llu bytes of wasm code) in %.1f ms on %u threads, "
+            "%.0f KB/s (thread time: IR %.1f, optimisation %.1f, code %.1f ms)\n",
+            ndef, (unsigned long long)total, ms, nthreads, ms > 0 ? total / ms * 1e3 / 1024 : 0, t_ir * 1e3,
+            t_opt * 1e3, t_code * 1e3);
+  }
 out:
   free(jobs);
   free(threads);

@@ -50,7 +50,8 @@ typedef struct tr {
   LLVMTypeRef entry_type; /* void (ptr ctx, ptr args_results) */
   unsigned md_invariant;
   LLVMValueRef md_empty;
-  LLVMAttributeRef attr_noreturn, attr_cold, attr_nounwind, attr_cpu, attr_features;
+  LLVMAttributeRef attr_ctx[3]; /* of the wr_ctx * parameter: nonnull, dereferenceable, align */
+  LLVMAttributeRef attr_noreturn, attr_cold, attr_noinline, attr_nounwind, attr_cpu, attr_features;
   /* The function being translated. */
   uint32_t func_idx;
   const wr_functype *ft;
@@ -88,7 +89,7 @@ static LLVMValueRef load_at(tr *t, LLVMBuilderRef b, LLVMTypeRef ty, LLVMValueRe
   LLVMValueRef p = base;
   if (off) {
     LLVMValueRef o = LLVMConstInt(t->i64, off, 0);
-    p = LLVMBuildGEP2(b, t->i8, base, &o, 1, "");
+    p = LLVMBuildInBoundsGEP2(b, t->i8, base, &o, 1, "");
   }
   LLVMValueRef v = LLVMBuildLoad2(b, ty, p, "");
   if (invariant) set_invariant(t, v);
@@ -562,10 +563,13 @@ static void sext_from(tr *t, LLVMTypeRef narrow) {
   push(t, LLVMBuildSExt(t->B, LLVMBuildTrunc(t->B, a, narrow, ""), LLVMTypeOf(a), ""));
 }
 
+/* base + zext(index) + offset: below 8 GiB, so inside the memory's reservation
+ * (memory.c), which makes the address computation inbounds and lets LLVM assume
+ * it does not wrap. */
 static LLVMValueRef effective_address(tr *t, LLVMValueRef idx, uint32_t off) {
   LLVMValueRef i = LLVMBuildZExt(t->B, idx, t->i64, "");
-  if (off) i = LLVMBuildAdd(t->B, i, LLVMConstInt(t->i64, off, 0), "");
-  return LLVMBuildGEP2(t->B, t->i8, t->mem, &i, 1, "");
+  if (off) i = LLVMBuildNUWAdd(t->B, i, LLVMConstInt(t->i64, off, 0), "");
+  return LLVMBuildInBoundsGEP2(t->B, t->i8, t->mem, &i, 1, "");
 }
 
 enum { EXT_NONE, EXT_S, EXT_U };
@@ -676,7 +680,7 @@ static LLVMValueRef global_ptr(tr *t, uint32_t g) {
   LLVMValueRef arr = load_at(t, t->B, t->ptr, t->ctx, offsetof(wr_ctx, globals), true);
   LLVMValueRef gp = load_at(t, t->B, t->ptr, arr, (size_t)g * sizeof(void *), true);
   LLVMValueRef off = LLVMConstInt(t->i64, offsetof(wr_global, val), 0);
-  return LLVMBuildGEP2(t->B, t->i8, gp, &off, 1, "");
+  return LLVMBuildInBoundsGEP2(t->B, t->i8, gp, &off, 1, "");
 }
 
 /* Pops n operands (the deepest first) into args. */
@@ -1189,6 +1193,9 @@ static void build_entry(tr *t, uint32_t fidx) {
     args[i + 1] = from_slot(t, v, ft->params[i]);
   }
   LLVMValueRef r = LLVMBuildCall2(t->B, t->fn_types[m->func_type[fidx]], t->natives[fidx], args, ft->nparams + 1, "");
+  /* Not inlined: a copy of the body here would double its compile time for one
+   * call from outside the module. */
+  LLVMAddCallSiteAttribute(r, LLVMAttributeFunctionIndex, t->attr_noinline);
   free(args);
   for (uint32_t i = 0; i < ft->nresults; i++) {
     LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->B, r, i, "");
@@ -1196,6 +1203,10 @@ static void build_entry(tr *t, uint32_t fidx) {
     LLVMBuildStore(t->B, to_slot(t, v, ft->results[i]), LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""));
   }
   LLVMBuildRetVoid(t->B);
+}
+
+bool wr_llvm_has_entry(const wr_module *m, uint32_t f) {
+  return m->func_refable[f] || (m->has_start && m->start == f);
 }
 
 int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_part, uint32_t part,
@@ -1217,6 +1228,10 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
   t.md_empty = LLVMMetadataAsValue(t.C, LLVMMDNodeInContext2(t.C, NULL, 0));
   t.attr_noreturn = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
   t.attr_cold = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("cold", 4), 0);
+  t.attr_ctx[0] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nonnull", 7), 0);
+  t.attr_ctx[1] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("dereferenceable", 15), sizeof(wr_ctx));
+  t.attr_ctx[2] = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("align", 5), _Alignof(wr_ctx));
+  t.attr_noinline = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noinline", 8), 0);
   t.attr_nounwind = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
   if (cpu && *cpu) t.attr_cpu = LLVMCreateStringAttribute(t.C, "target-cpu", 10, cpu, (unsigned)strlen(cpu));
   if (features && *features)
@@ -1253,6 +1268,7 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
      * and change its convention; split across modules, the linker joins them. */
     if (!func_part) LLVMSetLinkage(t.natives[f], LLVMInternalLinkage);
     add_target_attrs(&t, t.natives[f]);
+    for (int k = 0; k < 3; k++) LLVMAddAttributeAtIndex(t.natives[f], 1, t.attr_ctx[k]);
   }
   for (uint32_t f = m->nimported_funcs; f < m->nfuncs && rc == 0; f++) {
     if (func_part && func_part[f - m->nimported_funcs] != part) continue;
@@ -1261,7 +1277,7 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
       break;
     }
     rc = translate_body(&t, f, err);
-    if (rc == 0) build_entry(&t, f);
+    if (rc == 0 && wr_llvm_has_entry(m, f)) build_entry(&t, f);
     if (t.oom) rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
   }
 out:
@@ -1275,8 +1291,11 @@ out:
 }
 
 int wr_llvm_optimize(LLVMModuleRef M, LLVMTargetMachineRef tm, int level, wr_error *err) {
-  char pipeline[32];
-  snprintf(pipeline, sizeof pipeline, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
+  char pipeline[64];
+  if (level == WR_LLVM_OPT_CHEAP) /* SSA values instead of stack slots, redundancy removed; nothing costly */
+    snprintf(pipeline, sizeof pipeline, "function(sroa,early-cse,simplifycfg)");
+  else
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", level < 0 ? 0 : level > 3 ? 3 : level);
   LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
   LLVMErrorRef e = LLVMRunPasses(M, pipeline, tm, opts);
   LLVMDisposePassBuilderOptions(opts);
