@@ -113,12 +113,17 @@ int wr_image_bind(const wr_image *img, const wr_module *m, wr_error *err);
 /* After wr_image_map: per defined function, its uniform compiled entry. */
 void *const *wr_image_entries(const wr_image *img, uint32_t *n);
 
-/* writer.c: turns `obj`, the ELF relocatable object LLVM made for module m (one
- * wasm_entry_N per defined function, wasm_func_N where not inlined), into an image
- * embedding wasm[0..len), and writes it to out_fd from offset 0 (truncating it).
- * Refuses, with a message naming it, any section, symbol or relocation type it
- * cannot place correctly. */
-int wr_image_write(const uint8_t *obj, size_t obj_len, const wr_module *m, const uint8_t *wasm, size_t len,
+/* writer.c: turns the ELF relocatable objects LLVM made for module m (between
+ * them one wasm_entry_N per defined function, and wasm_func_N where not inlined;
+ * references between objects by global symbol) into an image embedding
+ * wasm[0..len), and writes it to out_fd from offset 0 (truncating it). Refuses,
+ * with a message naming it, any section, symbol or relocation type it cannot place
+ * correctly. */
+typedef struct wr_image_obj {
+  const uint8_t *p; /* 8-byte aligned */
+  size_t len;
+} wr_image_obj;
+int wr_image_write(const wr_image_obj *objs, size_t nobjs, const wr_module *m, const uint8_t *wasm, size_t len,
                    const uint8_t key[32], const char *fingerprint, int out_fd, wr_error *err);
 
 /* SHA-256 of an image in memory, with its digest field taken as zero. */

@@ -39,6 +39,10 @@ for o in 0 1 3; do
   "$WASM_RUN" compile --opt=$o "$builddir/examples/fib.wasm" -o "$tmp/fib$o.wrimg"
   expect "compile --opt=$o" "$("$WASM_RUN" --invoke=fib "$tmp/fib$o.wrimg" 22)" 17711
 done
+# Split into parts (as big modules are), the calls between parts resolved by the writer.
+WR_AOT_PARTS=2 "$WASM_RUN" compile "$builddir/examples/fib.wasm" -o "$tmp/fib-parts.wrimg"
+expect "two parts: fib" "$("$WASM_RUN" --invoke=fib "$tmp/fib-parts.wrimg" 20)" 6765
+expect "two parts: fib_iter" "$("$WASM_RUN" --invoke=fib_iter "$tmp/fib-parts.wrimg" 90)" 2880067194370816120
 expect "image is ELF" "$(head -c 4 "$fib" | od -An -c | tr -d ' ')" '177ELF'
 
 # ---- the image's structure as tools see it ----------------------------------------
@@ -157,6 +161,8 @@ if command -v "$cc" >/dev/null && [ -f "$sysroot/lib/wasm32-wasi/libc.a" ]; then
   wr=
   "$WASM_RUN" "$tmp/sleeper.wrimg" exit 3
   expect "image: the guest's exit status" $? 3
+  WR_AOT_PARTS=5 "$WASM_RUN" compile "$tmp/sleeper.wasm" -o "$tmp/sleeper5.wrimg" && "$WASM_RUN" "$tmp/sleeper5.wrimg" exit 4
+  expect "five parts: the guest's exit status" $? 4
   if [ -x "$builddir/tests/llvm/mdwe-exec" ]; then
     "$builddir/tests/llvm/mdwe-exec" "$WASM_RUN" "$tmp/sleeper.wrimg" exit 5 2>"$tmp/err"
     rc=$?

@@ -34,7 +34,7 @@ static int write_image(int fd, uint32_t text_reloc, int undefined, wr_error *err
   size_t len = template_object(objbuf, text_reloc, undefined);
   wr_module *m = NULL;
   int rc = wr_module_load(template_wasm, sizeof template_wasm, &m, err);
-  if (rc == 0) rc = wr_image_write(objbuf, len, m, template_wasm, sizeof template_wasm, NULL, "writer-test", fd, err);
+  if (rc == 0) rc = wr_image_write(&(wr_image_obj){objbuf, len}, 1, m, template_wasm, sizeof template_wasm, NULL, "writer-test", fd, err);
   wr_module_free(m);
   return rc;
 }
