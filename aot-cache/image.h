@@ -100,6 +100,11 @@ int wr_image_sniff(const uint8_t *buf, size_t len);
 typedef struct wr_image wr_image;
 /* Reads the whole file, checks it as wr_image_verify does. Maps nothing. */
 int wr_image_open(int fd, wr_image **out, wr_error *err);
+/* The same; with WR_IMAGE_SKIP_DIGEST the digest is not computed (for a store that
+ * checked it when the file was made and keeps it where only its owner writes):
+ * the structure is still checked in full. */
+#define WR_IMAGE_SKIP_DIGEST 1u
+int wr_image_open_flags(int fd, unsigned flags, wr_image **out, wr_error *err);
 /* Maps the code PROT_READ|PROT_EXEC from fd (the one given to wr_image_open) and the
  * data read-write with its relocations applied; checks the CPU can run the code. */
 int wr_image_map(wr_image *img, wr_error *err);
