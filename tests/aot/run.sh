@@ -95,6 +95,28 @@ EOF
   fi
 fi
 
+# Traps from image code through the command (sandbox on): the guard region's fault,
+# the native stack check, an explicit check; the same lines as classic.
+if command -v "$WAT2WASM" >/dev/null; then
+  cat >"$tmp/trap.wat" <<'EOF'
+(module
+  (memory 1)
+  (func $oob (export "oob") (result i32) (i32.load (i32.const 70000)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func $div (export "div") (param i32) (result i32) (i32.div_u (i32.const 7) (local.get 0))))
+EOF
+  "$WAT2WASM" --debug-names "$tmp/trap.wat" -o "$tmp/trap.wasm" && "$WASM_RUN" compile "$tmp/trap.wasm" -o "$tmp/trap.wrimg"
+  for t in "oob:out of bounds memory access in function oob" "deep 0:call stack exhausted in function deep" \
+    "div 0:integer divide by zero in function div"; do
+    call=${t%%:*}
+    # shellcheck disable=SC2086 # "deep 0": the export, then its argument after the module
+    "$WASM_RUN" --invoke=${call%% *} "$tmp/trap.wrimg" $([ "$call" != "${call#* }" ] && echo "${call#* }") \
+      >/dev/null 2>"$tmp/err"
+    expect "trap: ${t%%:*}" "$? $(cat "$tmp/err")" "134 wasm-run: trap: ${t#*:}"
+  done
+fi
+
 # ---- damaged images ----------------------------------------------------------------
 size=$(stat -c %s "$fib")
 cp "$fib" "$tmp/flip.wrimg"
