@@ -466,8 +466,10 @@ int wr_image_write(const wr_image_obj *objs, size_t nobjs, const wr_module *m, c
     buf_add(&syms, &sy, sizeof sy);
   }
 
-  /* The tail of the file: function table, relocations, module, symbols, names. */
-  buf_align(&img, 8);
+  /* The tail of the file: function table, relocations, module, symbols, names,
+   * from a page of its own: the code's last page, mapped executable whole, must
+   * hold nothing else (not the module's bytes above all). */
+  buf_reserve(&img, page_up(img.len) - img.len);
   uint64_t funcs_off = buf_add(&img, funcs.p, funcs.len);
   buf_align(&img, 8);
   uint64_t relocs_off = relocs.len ? buf_add(&img, relocs.p, relocs.len) : img.len;
