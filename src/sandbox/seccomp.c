@@ -48,8 +48,8 @@ static const char *const allowed[] = {
     "accept4", "recvmsg", "sendmsg", "shutdown",
 };
 
-/* Added for the modes that compile to native code in the process (llvm-jit): what
- * LLVM's ORC JIT calls besides the above. */
+/* Added for the modes that compile to native code in the process (llvm-jit, and aot
+ * compiling a module): what LLVM calls besides the above. */
 static const char *const allowed_jit[] = {
     "sched_getaffinity", "sysinfo",           /* LLVM sizing its thread pool */
     "set_robust_list", "rseq",                /* glibc starting its threads */
@@ -96,7 +96,7 @@ int wr_seccomp_install(const wr_sandbox_config *cfg, int fd, wr_error *err) {
   }
   for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
     if ((rc = add(ctx, allowed[i], 0, NULL, err)) < 0) goto out;
-  if (cfg->jit) {
+  if (cfg->jit || cfg->compile) {
     for (size_t i = 0; i < sizeof allowed_jit / sizeof *allowed_jit; i++)
       if ((rc = add(ctx, allowed_jit[i], 0, NULL, err)) < 0) goto out;
     /* LLVM compiles on threads: clone only for a thread, never with a namespace
