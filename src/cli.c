@@ -17,6 +17,8 @@ static void usage(FILE *out) {
         "  -m, --mode=MODE     how to run the module: classic (the in-place interpreter,\n"
         "                      the default), fast (translated to threaded code first) or\n"
         "                      llvm-jit (compiled to native code by LLVM before the start)\n"
+        "                      or aot (native code from an AOT image, see wasm-run compile\n"
+        "                      --help; an image file given as MODULE runs in aot)\n"
         "                      example: wasm-run --mode=fast app.wasm\n"
         "      --opt=LEVEL     llvm-jit's optimisation level, 0 (compile fastest) to 3;\n"
         "                      default 2\n"
@@ -300,6 +302,7 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
                           ? "this build has no LLVM (configured with --disable-llvm)"
                           : "this build of wasm-run does not have that mode yet");
       cfg->mode = mode;
+      cfg->mode_set = true;
       break;
     }
     case 'i': cfg->invoke = optarg; break;

@@ -29,6 +29,7 @@ typedef struct wr_listen_opt {
 
 typedef struct wr_config {
   wr_mode mode;
+  bool mode_set;        /* --mode was given (an AOT image runs as aot unless it was) */
   const char *invoke;   /* --invoke=NAME, or NULL to run _start */
   const char *module;   /* the module path */
   int guest_argc;       /* the guest's argv: the module path as given, then its arguments */

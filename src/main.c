@@ -2,12 +2,15 @@
  * run the module in a sandboxed child (src/supervise.c), exit with its status. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "compile.h"
 #include "launch.h"
 #include "supervise.h"
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "compile") == 0) return wr_compile_main(argc - 1, argv + 1);
   wr_config cfg;
   wr_error err;
   wr_error_clear(&err);

@@ -35,6 +35,10 @@ typedef struct wr_sandbox_config {
   bool enabled;        /* false: --sandbox=none, a plain child */
   bool net_host;       /* --net=host: no network namespace */
   bool jit;            /* a mode that makes executable memory runs: no MDWE, PROT_EXEC allowed */
+  bool compile;        /* LLVM compiles in the process (aot): its threads and probes, but no
+                          executable memory and MDWE on */
+  bool map_exec;       /* aot: exec_fd (an AOT image) may be mapped PROT_EXEC, never writable */
+  int exec_fd;
   int verbose;         /* 1: say what the kernel lacks; 2: also time each step */
   const wr_sandbox_fd *keep; /* fds the run needs besides 0, 1, 2 */
   int nkeep;

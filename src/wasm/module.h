@@ -264,4 +264,11 @@ const char *wr_module_func_name(const wr_module *m, uint32_t func_idx, char *buf
 /* Find an export by name (exact bytes). Returns NULL when absent. */
 const wr_export *wr_module_find_export(const wr_module *m, const char *name, uint32_t len);
 
+/* Whether function f may be entered from outside its module's code: exported,
+ * referenced (tables, ref.func) or the start function. Compiled modes give only
+ * those a uniform entry. */
+static inline bool wr_module_func_entered(const wr_module *m, uint32_t f) {
+  return m->func_refable[f] || (m->has_start && m->start == f);
+}
+
 #endif

@@ -1205,9 +1205,7 @@ static void build_entry(tr *t, uint32_t fidx) {
   LLVMBuildRetVoid(t->B);
 }
 
-bool wr_llvm_has_entry(const wr_module *m, uint32_t f) {
-  return m->func_refable[f] || (m->has_start && m->start == f);
-}
+bool wr_llvm_has_entry(const wr_module *m, uint32_t f) { return wr_module_func_entered(m, f); }
 
 int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_part, uint32_t part,
                       const char *cpu, const char *features, wr_error *err) {
