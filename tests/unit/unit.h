@@ -15,6 +15,8 @@ Suite *leb_suite(void);
 Suite *validate_suite(void);
 Suite *memory_suite(void);
 Suite *traps_suite(void);
+Suite *fingerprint_suite(void);
+Suite *cache_suite(void);
 
 /* A module under construction. */
 typedef struct wbuf {
