@@ -503,6 +503,41 @@ int wr_cache_publish(wr_cache *c, const uint8_t key[32], wr_cache_produce_fn pro
   return rc;
 }
 
+int wr_cache_take_slot(wr_cache *c, int limit, int *slot_fd, wr_error *err) {
+  *slot_fd = -1;
+  char what[4200];
+  snprintf(what, sizeof what, "%s/" LAYOUT "/slots", c->path);
+  int dirfd;
+  int rc = open_dir(c->v1_fd, "slots", what, &dirfd, err);
+  if (rc < 0) return rc;
+  rc = 0;
+  for (int i = 0; i < limit && rc == 0; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "%d", i);
+    int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+      rc = wr_err(err, WR_ERR_IO, "cache: %s/%s: cannot open: %s", what, name, strerror(errno));
+      if (fd >= 0) close(fd);
+      break;
+    }
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", what, name);
+    if ((rc = check_owner(&st, path, err)) < 0) {
+      close(fd);
+      break;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      *slot_fd = fd;
+      rc = 1;
+    } else {
+      close(fd);
+    }
+  }
+  close(dirfd);
+  return rc;
+}
+
 /* ---- the whole store: ls, gc, clear, verify ------------------------------------ */
 
 static int hexval(char ch) {

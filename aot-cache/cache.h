@@ -78,6 +78,11 @@ int wr_cache_publish_locked(wr_cache *c, const uint8_t key[32], wr_cache_produce
 int wr_cache_publish(wr_cache *c, const uint8_t key[32], wr_cache_produce_fn produce, void *arg, int *fd,
                      wr_error *err);
 
+/* Takes one of the `limit` slots (v1/slots/N, flock) that bound how many
+ * background compiles run at once. Returns 1 with the slot's fd (held while it
+ * stays open, also in a child that inherits it), 0 when all are taken. */
+int wr_cache_take_slot(wr_cache *c, int limit, int *slot_fd, wr_error *err);
+
 /* One entry of the store, for `cache ls`, `gc` and `verify`. */
 typedef struct wr_cache_entry {
   uint8_t key[32];

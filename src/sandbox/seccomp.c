@@ -96,7 +96,7 @@ int wr_seccomp_install(const wr_sandbox_config *cfg, int fd, wr_error *err) {
   }
   for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
     if ((rc = add(ctx, allowed[i], 0, NULL, err)) < 0) goto out;
-  if (cfg->jit) {
+  if (cfg->jit || cfg->compile) {
     for (size_t i = 0; i < sizeof allowed_jit / sizeof *allowed_jit; i++)
       if ((rc = add(ctx, allowed_jit[i], 0, NULL, err)) < 0) goto out;
     /* LLVM compiles on threads: clone only for a thread, never with a namespace

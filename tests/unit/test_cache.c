@@ -488,6 +488,30 @@ START_TEST(lock_is_per_key) {
 }
 END_TEST
 
+START_TEST(slots_bound_background_compiles) {
+  make_dir();
+  wr_cache *c = open_cache();
+  int s1, s2, s3;
+  wr_error err;
+  ck_assert_int_eq(wr_cache_take_slot(c, 2, &s1, &err), 1);
+  ck_assert_int_eq(wr_cache_take_slot(c, 2, &s2, &err), 1);
+  ck_assert_int_eq(wr_cache_take_slot(c, 2, &s3, &err), 0);
+  ck_assert_int_eq(s3, -1);
+  close(s1);
+  ck_assert_int_eq(wr_cache_take_slot(c, 2, &s3, &err), 1);
+  close(s2);
+  close(s3);
+  /* ls does not list the slots. */
+  wr_cache_entry *v;
+  size_t n;
+  ck_assert_int_eq(wr_cache_list(c, &v, &n, &err), 0);
+  ck_assert_uint_eq(n, 0);
+  free(v);
+  wr_cache_close(c);
+  remove_dir();
+}
+END_TEST
+
 START_TEST(concurrent_publishers_compile_once) {
   make_dir();
   char count[400];
@@ -610,6 +634,7 @@ Suite *cache_suite(void) {
   tcase_add_test(tc, refuses_entries_others_can_write);
   tcase_add_test(tc, leftovers_of_a_killed_compile);
   tcase_add_test(tc, lock_is_per_key);
+  tcase_add_test(tc, slots_bound_background_compiles);
   tcase_add_test(tc, concurrent_publishers_compile_once);
   tcase_add_test(tc, ls_gc_clear_verify);
   suite_add_tcase(s, tc);
