@@ -19,8 +19,10 @@ static void usage(FILE *out) {
         "                      when there is one, else at once in fast while the image is\n"
         "                      compiled for the next start, see --compile), classic (the\n"
         "                      in-place interpreter), fast (translated to threaded code\n"
-        "                      first) or llvm-jit (compiled to native code by LLVM before\n"
-        "                      the start)\n"
+        "                      first), llvm-jit (compiled to native code by LLVM before\n"
+        "                      the start) or aot (native code from an AOT image: the\n"
+        "                      cache's, compiled first if missing; an image file given as\n"
+        "                      MODULE runs in aot, see wasm-run compile --help)\n"
         "                      example: wasm-run --mode=fast app.wasm\n"
         "      --compile=background|wait|never\n"
         "                      what auto does when the cache has no image of the module:\n"
@@ -280,6 +282,7 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
                           : "this build of wasm-run does not have that mode yet");
       cfg->mode = mode;
       cfg->auto_mode = false;
+      cfg->mode_set = true;
       break;
     }
     case 'C':

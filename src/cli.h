@@ -40,6 +40,7 @@ typedef struct wr_config {
   wr_compile_policy compile; /* --compile */
   const char *cache_dir; /* --cache-dir, or NULL: $WASM_RUN_CACHE and the defaults */
   bool no_cache;        /* --no-cache */
+  bool mode_set;        /* --mode was given (an AOT image runs as aot unless it was) */
   const char *invoke;   /* --invoke=NAME, or NULL to run _start */
   const char *module;   /* the module path */
   int guest_argc;       /* the guest's argv: the module path as given, then its arguments */

@@ -4,10 +4,19 @@
  *     and the module file become fds before anything of the module is looked at;
  *   - wr_launch_run: read the module from its fd, load, instantiate with WASI over
  *     those fds, run _start or the --invoke export, and turn the outcome into the
- *     exit status of DESIGN.md §8, printing at most one error line. */
+ *     exit status of DESIGN.md §8, printing at most one error line.
+ * An AOT image given as the module (recognised by its contents, not its name) runs
+ * in aot mode with the module it embeds; --mode=aot on a .wasm compiles it inside
+ * the sandbox, with the compiler loaded and a memfd made before the lockdown. */
 #include "launch.h"
 
+#include "aot-cache/compiler.h"
+#include "aot-cache/fingerprint.h"
+#include "aot-cache/image.h"
+#include "modes/aot.h"
 #include "runtime/execmem.h"
+
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,9 +59,32 @@ static int open_listen(const wr_listen_opt *l, wr_error *err) {
   return fd;
 }
 
+/* Sniffs the module file: an AOT image runs in aot mode (unless --mode names
+ * another, which then runs the module the image embeds); aot of a .wasm needs the
+ * compiler and a file to compile into, which must exist before the lockdown. */
+static int open_aot(const wr_config *cfg, wr_resources *res, wr_error *err) {
+  uint8_t head[WR_IMAGE_HEADER_OFF + sizeof(wr_image_header)];
+  ssize_t n = pread(res->module_fd, head, sizeof head, 0);
+  /* Any ELF file goes to the image loader, which says what is wrong with it. */
+  res->module_is_image = n >= 4 && memcmp(head, "\177ELF", 4) == 0;
+  if (res->module_is_image && !cfg->mode_set) res->mode = WR_MODE_AOT;
+  if (res->mode != WR_MODE_AOT) return 0;
+  if (res->module_is_image) {
+    res->image_fd = res->module_fd;
+    return 0;
+  }
+  int rc = wr_compiler_load(&res->compiler, err);
+  if (rc < 0) return rc;
+  res->image_fd = memfd_create("wasm-run-aot", MFD_CLOEXEC);
+  if (res->image_fd < 0) return wr_err(err, WR_ERR_IO, "aot: memfd_create: %s", strerror(errno));
+  return 0;
+}
+
 int wr_resources_open(const wr_config *cfg, wr_resources *res, wr_error *err) {
   memset(res, 0, sizeof *res);
   res->module_fd = -1;
+  res->image_fd = -1;
+  res->mode = cfg->mode;
   /* The code a mode needs is something the run touches too: load it now, and ask
    * once (the answer is cached) whether executable memory may be made, while
    * neither the sandbox's empty root nor its seccomp filter is in place. */
@@ -83,6 +115,10 @@ int wr_resources_open(const wr_config *cfg, wr_resources *res, wr_error *err) {
     wr_err(err, WR_ERR_IO, "%s: cannot read the module: %s", cfg->module, strerror(e));
     goto fail;
   }
+  if ((rc = open_aot(cfg, res, err)) < 0) {
+    wr_err_prefix(err, "%s", cfg->module);
+    goto fail;
+  }
   return 0;
 fail:
   wr_resources_close(res);
@@ -94,6 +130,8 @@ void wr_resources_close(wr_resources *res) {
   res->npreopens = 0;
   free(res->preopens);
   res->preopens = NULL;
+  if (res->image_fd >= 0 && res->image_fd != res->module_fd) close(res->image_fd);
+  res->image_fd = -1;
   if (res->module_fd >= 0) close(res->module_fd);
   res->module_fd = -1;
 }
@@ -229,6 +267,25 @@ static int invoke_export(wr_store *store, wr_instance *inst, const wr_config *cf
   return rc;
 }
 
+/* The image of the run, if it has one: the module file itself, or the memfd the
+ * module (bytes) is compiled into first. Mapped when the mode is aot. */
+static int open_image(const wr_config *cfg, wr_resources *res, const uint8_t *bytes, size_t len, wr_image **img,
+                      wr_error *err) {
+  int fd = res->module_is_image ? res->module_fd : res->image_fd;
+  if (fd < 0) return 0;
+  int rc;
+  if (!res->module_is_image) {
+    char fp[512];
+    if ((rc = wr_fingerprint(2, fp, sizeof fp, err)) < 0 ||
+        (rc = res->compiler->compile(bytes, len, 2, NULL, fp, fd, err)) < 0)
+      return rc;
+  }
+  if ((rc = wr_image_open(fd, img, err)) < 0) return rc;
+  if (res->mode == WR_MODE_AOT && (rc = wr_image_map(*img, err)) < 0) return rc;
+  if (cfg->verbose > 1) fprintf(stderr, "wasm-run: %s: AOT image of %s\n", cfg->module, wr_image_get_info(*img)->fingerprint);
+  return 0;
+}
+
 static int run_start(wr_store *store, wr_instance *inst, wr_error *err) {
   wr_extern ext;
   if (wr_instance_export(inst, "_start", &ext, NULL) < 0) return 0; /* a reactor: nothing to run */
@@ -247,6 +304,8 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
   wr_store *store = NULL;
   wr_instance *inst = NULL;
   wr_wasi *wasi = NULL;
+  wr_image *img = NULL;
+  bool bound = false;
 
   if (!(store = wr_store_new(&err))) {
     report(NULL, &err);
@@ -264,19 +323,39 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
     status = WR_EXIT_INTERNAL;
     goto out;
   }
-  int e = read_module(res->module_fd, &bytes, &len);
-  if (e < 0) {
-    fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", cfg->module, strerror(-e));
-    status = WR_EXIT_NOT_FOUND;
-    goto out;
+  const uint8_t *wasm;
+  if (!res->module_is_image) {
+    int e = read_module(res->module_fd, &bytes, &len);
+    if (e < 0) {
+      fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", cfg->module, strerror(-e));
+      status = WR_EXIT_NOT_FOUND;
+      goto out;
+    }
   }
-  if (cfg->verbose) fprintf(stderr, "wasm-run: %s: %zu bytes, mode %s\n", cfg->module, len, wr_mode_name(cfg->mode));
-  if ((rc = wr_module_load(bytes, len, &mod, &err)) < 0) {
+  if ((rc = open_image(cfg, res, bytes, len, &img, &err)) < 0) {
     report(cfg->module, &err);
     status = exit_status_for(rc);
     goto out;
   }
-  if ((rc = wr_instantiate(store, mod, cfg->mode, wr_wasi_resolve, wasi, &inst, &err)) < 0) {
+  wasm = bytes;
+  if (img && res->module_is_image) wr_image_module(img, &wasm, &len);
+  if (cfg->verbose) fprintf(stderr, "wasm-run: %s: %zu bytes, mode %s\n", cfg->module, len, wr_mode_name(res->mode));
+  if ((rc = wr_module_load(wasm, len, &mod, &err)) < 0) {
+    report(cfg->module, &err);
+    status = exit_status_for(rc);
+    goto out;
+  }
+  if (img && res->mode == WR_MODE_AOT) {
+    uint32_t n;
+    void *const *entries = wr_image_entries(img, &n);
+    if ((rc = wr_aot_bind(mod, entries, n, &err)) < 0) {
+      report(cfg->module, &err);
+      status = exit_status_for(rc);
+      goto out;
+    }
+    bound = true;
+  }
+  if ((rc = wr_instantiate(store, mod, res->mode, wr_wasi_resolve, wasi, &inst, &err)) < 0) {
     if (rc == WR_ERR_EXIT) {
       status = err.exit_code;
     } else {
@@ -296,7 +375,9 @@ out:
   fflush(stdout);
   wr_store_free(store);
   wr_wasi_free(wasi);
+  if (bound) wr_aot_unbind(mod);
   wr_module_free(mod);
+  wr_image_free(img);
   free(bytes);
   return status;
 }

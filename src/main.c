@@ -9,10 +9,12 @@
 #include "auto.h"
 #include "cli.h"
 #include "commands.h"
+#include "compile.h"
 #include "launch.h"
 #include "supervise.h"
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "compile") == 0) return wr_compile_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "cache") == 0) return wr_cache_main(argc - 1, argv + 1);
   wr_config cfg;
   wr_error err;

@@ -39,14 +39,17 @@ int wr_supervise_run(const wr_config *cfg, wr_resources *res) {
   sigprocmask(SIG_BLOCK, &set, &old);
 
   /* What the child keeps open: stdio, the module and the preopens. */
-  wr_sandbox_fd keep[res->npreopens + 1];
+  wr_sandbox_fd keep[res->npreopens + 2];
   int nkeep = 0;
   keep[nkeep++] = (wr_sandbox_fd){.fd = res->module_fd};
+  if (res->image_fd >= 0 && res->image_fd != res->module_fd) keep[nkeep++] = (wr_sandbox_fd){.fd = res->image_fd};
   for (int i = 0; i < res->npreopens; i++)
     keep[nkeep++] = (wr_sandbox_fd){.fd = res->preopens[i].host_fd, .dir = !res->preopens[i].socket,
                                     .readonly = res->preopens[i].readonly};
   wr_sandbox_config sc = {.enabled = cfg->sandbox, .net_host = cfg->net_host, .verbose = cfg->verbose,
-                          .jit = cfg->mode == WR_MODE_FAST_JIT || cfg->mode == WR_MODE_LLVM_JIT,
+                          /* aot of a .wasm compiles in the child, with LLVM's system calls */
+                          .jit = res->mode == WR_MODE_FAST_JIT || res->mode == WR_MODE_LLVM_JIT || res->compiler,
+                          .map_exec = res->mode == WR_MODE_AOT && res->image_fd >= 0, .exec_fd = res->image_fd,
                           .keep = keep, .nkeep = nkeep};
   struct run_args args = {cfg, res};
   wr_sandbox sb;

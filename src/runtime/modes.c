@@ -14,6 +14,7 @@ static const wr_mode_ops *const mode_ops[WR_MODE_COUNT] = {
     [WR_MODE_CLASSIC] = &wr_classic_ops,
     [WR_MODE_FAST] = &wr_fast_ops,
     [WR_MODE_LLVM_JIT] = WR_LLVM_JIT_OPS,
+    [WR_MODE_AOT] = &wr_aot_ops,
 };
 
 const char *wr_mode_name(wr_mode mode) {

@@ -3,7 +3,8 @@
  * code (src/modes/llvm/translate.c, jit.c) is the plugin wasm-run-llvm.so, loaded
  * with dlopen only when a run asks for the mode. The mode table holds a stub whose
  * prepare hook loads the plugin (if the launcher has not already: it must, before
- * the sandbox takes the filesystem away) and hands over to the plugin's hooks. */
+ * the sandbox takes the filesystem away) and hands over to the plugin's hooks.
+ * The AOT compiler is in the same plugin (wr_llvm_plugin_symbol). */
 #include "runtime/runtime.h"
 
 #include <dlfcn.h>
@@ -21,6 +22,7 @@
 #define PLUGIN_NAME "wasm-run-llvm.so"
 
 static const wr_mode_ops *llvm_ops; /* the plugin's hooks, once loaded */
+static void *llvm_handle;
 
 /* Where the plugin may be: $WASM_RUN_LLVM_PLUGIN, beside the running executable
  * (a build tree), then the installed pkglibexecdir. */
@@ -42,7 +44,7 @@ static int plugin_paths(char paths[3][PATH_MAX]) {
   return n;
 }
 
-static int load_llvm(wr_error *err) {
+static int load_llvm(const char *who, wr_error *err) {
   if (llvm_ops) return 0;
   char paths[3][PATH_MAX], why[256] = "not found";
   int n = plugin_paths(paths);
@@ -52,16 +54,25 @@ static int load_llvm(wr_error *err) {
     const wr_mode_ops *ops = h ? dlsym(h, "wr_llvm_jit_ops") : NULL;
     if (ops) {
       llvm_ops = ops;
+      llvm_handle = h;
       return 0;
     }
     snprintf(why, sizeof why, "%s", dlerror());
     if (h) dlclose(h);
   }
-  return wr_err(err, WR_ERR_UNSUPPORTED, "llvm-jit: cannot load the LLVM part %s: %s", PLUGIN_NAME, why);
+  return wr_err(err, WR_ERR_UNSUPPORTED, "%s: cannot load the LLVM part %s: %s", who, PLUGIN_NAME, why);
+}
+
+int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err) {
+  int rc = load_llvm("aot", err);
+  if (rc < 0) return rc;
+  if (!(*out = dlsym(llvm_handle, name)))
+    return wr_err(err, WR_ERR_UNSUPPORTED, "aot: the LLVM part %s has no %s", PLUGIN_NAME, name);
+  return 0;
 }
 
 static int stub_prepare(wr_instance *inst, wr_error *err) {
-  int rc = load_llvm(err);
+  int rc = load_llvm("llvm-jit", err);
   if (rc < 0) return rc;
   uint32_t nown = inst->module->nfuncs - inst->module->nimported_funcs;
   for (uint32_t i = 0; i < nown; i++) inst->own_funcs[i].entry = llvm_ops->entry;
@@ -84,10 +95,17 @@ const wr_mode_ops wr_llvm_jit_stub_ops = {
     .release = stub_release,
 };
 
-int wr_mode_load(wr_mode mode, wr_error *err) { return mode == WR_MODE_LLVM_JIT ? load_llvm(err) : 0; }
+int wr_mode_load(wr_mode mode, wr_error *err) {
+  return mode == WR_MODE_LLVM_JIT ? load_llvm("llvm-jit", err) : 0;
+}
 
 #else
 
 int wr_mode_load(wr_mode mode, wr_error *err) { return 0; }
+
+int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err) {
+  return wr_err(err, WR_ERR_UNSUPPORTED, "aot: this build has no LLVM (configured with --disable-llvm): it runs "
+                "AOT images but cannot compile them");
+}
 
 #endif

@@ -124,6 +124,12 @@ int wr_seccomp_install(const wr_sandbox_config *cfg, int fd, wr_error *err) {
   struct scmp_arg_cmp no_exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
   if ((rc = add(ctx, "mmap", cfg->jit ? 0 : 1, &no_exec, err)) < 0) goto out;
   if ((rc = add(ctx, "mprotect", cfg->jit ? 0 : 1, &no_exec, err)) < 0) goto out;
+  /* aot: the image's code is mapped read+execute from its file, and only from it. */
+  if (cfg->map_exec && !cfg->jit) {
+    struct scmp_arg_cmp image[] = {SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, 0),
+                                   SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)cfg->exec_fd)};
+    if ((rc = add(ctx, "mmap", 2, image, err)) < 0) goto out;
+  }
   /* openat: only to open a directory read-only (fd_readdir reopens "." to rewind);
    * every other open goes through openat2, which WASI calls with RESOLVE_BENEATH. */
   struct scmp_arg_cmp dir_ro = SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_DIRECTORY | O_CREAT | O_TRUNC | O_PATH,

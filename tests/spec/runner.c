@@ -22,6 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aot-cache/compiler.h"
+#include "aot-cache/image.h"
+#include "modes/aot.h"
 #include "runtime/runtime.h"
 
 enum { OUT_PASS, OUT_FAIL, OUT_SKIP };
@@ -56,7 +59,9 @@ typedef struct modrec {
   int state;
   int line;
   uint8_t *bytes;
+  size_t len;
   wr_module *module;
+  wr_image *image; /* aot: the module compiled, bound to module */
   wr_instance *inst;
 } modrec;
 
@@ -601,8 +606,29 @@ static int load_module(filectx *f, json_t *cmd, modrec *r, wr_error *err) {
     return err->code;
   }
   free(path);
+  r->len = len;
   wr_error_clear(err);
   return wr_module_load(r->bytes, len, &r->module, err);
+}
+
+/* aot: compiles r's module into an image in a memfd, maps it and binds it to the
+ * module, as `wasm-run --mode=aot` does. */
+static int aot_compile(modrec *r, wr_error *err) {
+  const wr_module *m = r->module;
+  if (r->image || m->uses_simd || m->nfuncs == m->nimported_funcs) return 0; /* nothing to compile */
+  const wr_compiler *c;
+  int rc = wr_compiler_load(&c, err);
+  if (rc < 0) return rc;
+  int fd = memfd_create("wr-spec-aot", MFD_CLOEXEC);
+  if (fd < 0) return wr_err(err, WR_ERR_IO, "memfd_create: %s", strerror(errno));
+  if ((rc = c->compile(r->bytes, r->len, 2, NULL, "wr-spec", fd, err)) == 0 &&
+      (rc = wr_image_open(fd, &r->image, err)) == 0 && (rc = wr_image_map(r->image, err)) == 0) {
+    uint32_t n;
+    void *const *entries = wr_image_entries(r->image, &n);
+    rc = wr_aot_bind(m, entries, n, err);
+  }
+  close(fd);
+  return rc;
 }
 
 /* Instantiates r->module in the file's store. A link failure caused by a skipped
@@ -611,7 +637,8 @@ static int instantiate(filectx *f, modrec *r, wr_error *err) {
   f->hit_skipped = false;
   wr_error_clear(err);
   wr_instance *inst = NULL;
-  int rc = wr_instantiate(f->store, r->module, f->mode, resolve, f, &inst, err);
+  int rc = f->mode == WR_MODE_AOT ? aot_compile(r, err) : 0;
+  if (rc == 0) rc = wr_instantiate(f->store, r->module, f->mode, resolve, f, &inst, err);
   if (rc == 0) {
     r->inst = inst;
     r->state = MOD_OK;
@@ -625,6 +652,8 @@ static int instantiate(filectx *f, modrec *r, wr_error *err) {
 static void free_modules(filectx *f) {
   for (modrec *r = f->mods, *next; r; r = next) {
     next = r->next;
+    if (r->image) wr_aot_unbind(r->module);
+    wr_image_free(r->image);
     if (r->module) wr_module_free(r->module);
     free(r->bytes);
     free(r->name);
