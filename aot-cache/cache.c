@@ -8,6 +8,7 @@
  * remove). A file of ours that fails its check is damaged: it is removed with a
  * warning and compiled again. */
 #include "aot-cache/cache.h"
+#include "aot-cache/image.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +34,17 @@ struct wr_cache {
   void (*warn)(void *ctx, const char *line);
   void *warn_ctx;
 };
+
+/* The default check: the image format's (aot-cache/image.c). The header check
+ * reads one page and compares the header's size with the file's; the full one
+ * hashes every byte. */
+static int image_check(int fd, bool full, uint8_t key[32], wr_error *err) {
+  wr_image_info info;
+  int rc = full ? wr_image_verify(fd, &info, err) : wr_image_read_info(fd, &info, err);
+  if (rc < 0) return rc;
+  memcpy(key, info.key, 32);
+  return 0;
+}
 
 static void warn_stderr(void *ctx, const char *line) {
   (void)ctx;
@@ -125,7 +137,7 @@ int wr_cache_open(const char *dir, wr_cache **out, wr_error *err) {
   wr_cache *c = calloc(1, sizeof *c);
   if (!c) return wr_err(err, WR_ERR_NOMEM, "out of memory");
   c->root_fd = c->v1_fd = -1;
-  c->check = NULL; /* until the caller sets the image format's check */
+  c->check = image_check;
   c->warn = warn_stderr;
   int rc = wr_cache_location(dir, c->path, sizeof c->path, err);
   if (rc < 0) goto fail;

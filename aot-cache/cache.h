@@ -45,7 +45,7 @@ void wr_cache_close(wr_cache *c);
 /* The cache directory as a path, for messages; and its fd, for a sandbox rule. */
 const char *wr_cache_path(const wr_cache *c);
 int wr_cache_dir_fd(const wr_cache *c);
-/* Replaces the entry check (default: aot-cache/image.c). */
+/* Replaces the entry check (default: the image format's, aot-cache/image.c). */
 void wr_cache_set_check(wr_cache *c, wr_cache_check_fn check);
 /* Where the store's warnings go (default: one line on stderr); NULL: nowhere. */
 void wr_cache_set_warn(wr_cache *c, void (*warn)(void *ctx, const char *line), void *ctx);

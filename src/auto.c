@@ -1,10 +1,26 @@
-/* auto.c: --mode=auto. A cached image runs as aot; without one the module starts
- * at once in the fastest mode that needs no compile ahead. */
+/* auto.c: --mode=auto, and --mode=aot of a .wasm, through the cache. A cached
+ * image runs as aot. On a miss, auto starts the module at once in the fastest mode
+ * that needs no compile ahead (fast-jit where built and allowed, else fast) and
+ * leaves the image to a detached background compile (--compile=background), or
+ * compiles first (--compile=wait, and always for --mode=aot), or never touches the
+ * cache (--compile=never, --no-cache). The module's bytes are hashed here, outside
+ * the sandbox; they are parsed and compiled only inside it. */
 #include "auto.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "aot-cache/cache.h"
+#include "aot-cache/fingerprint.h"
+#include "cache-compile.h"
 #include "runtime/execmem.h"
+
+/* How long a compile may take before it is killed. */
+#define COMPILE_TIMEOUT_MS (10 * 60 * 1000)
 
 /* The mode that starts without waiting for a compile. */
 static wr_mode start_now_mode(void) {
@@ -12,11 +28,94 @@ static wr_mode start_now_mode(void) {
   return WR_MODE_FAST;
 }
 
-int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
-  (void)res;
-  cfg->mode = start_now_mode();
-  int rc = wr_mode_load(cfg->mode, err);
+static int run_now(const wr_config *cfg, wr_resources *res, const char *why, wr_error *err) {
+  res->mode = start_now_mode();
+  int rc = wr_mode_load(res->mode, err);
   if (rc < 0) return rc;
-  if (cfg->verbose) fprintf(stderr, "wasm-run: auto: no AOT compiler in this build, running in %s\n", wr_mode_name(cfg->mode));
+  if (cfg->verbose && why) fprintf(stderr, "wasm-run: auto: %s, running in %s\n", why, wr_mode_name(res->mode));
   return 0;
+}
+
+static int read_all(int fd, uint8_t **out, size_t *len, wr_error *err, const char *name) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return wr_err(err, WR_ERR_IO, "%s: cannot read the module: %s", name, strerror(errno));
+  size_t size = (size_t)st.st_size, got = 0;
+  uint8_t *buf = malloc(size ? size : 1);
+  if (!buf) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  while (got < size) {
+    ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      free(buf);
+      return wr_err(err, WR_ERR_IO, "%s: cannot read the module: %s", name, n < 0 ? strerror(errno) : "short read");
+    }
+    got += (size_t)n;
+  }
+  *out = buf;
+  *len = size;
+  return 0;
+}
+
+int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
+  bool explicit_aot = !cfg->auto_mode;
+  if (!explicit_aot && (cfg->no_cache || cfg->compile == WR_COMPILE_NEVER))
+    return run_now(cfg, res, cfg->no_cache ? "--no-cache" : "--compile=never", err);
+  bool compiler = wr_cache_compiler_present();
+  char fp[WR_FINGERPRINT_MAX];
+  int rc = wr_fingerprint(2, fp, sizeof fp, err);
+  if (rc < 0) return rc;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  if ((rc = read_all(res->module_fd, &bytes, &len, err, cfg->module)) < 0) return rc;
+  wr_cache_job job = {.module = cfg->module, .module_fd = res->module_fd, .opt = 2, .fingerprint = fp,
+                      .sandbox = cfg->sandbox, .progress = !cfg->quiet, .verbose = cfg->verbose,
+                      .timeout_ms = COMPILE_TIMEOUT_MS};
+  wr_cache_key(bytes, len, fp, job.key);
+  free(bytes);
+  wr_cache *cache;
+  if ((rc = wr_cache_open(cfg->cache_dir, &cache, err)) < 0) {
+    /* A cache that cannot be made (read-only, no home) costs speed, not the run;
+     * one that must be refused (another user can write it) stops it. */
+    if (rc != WR_ERR_IO || explicit_aot) return rc;
+    if (!cfg->quiet) fprintf(stderr, "wasm-run: warning: %s: running without it\n", err->msg);
+    wr_error_clear(err);
+    return run_now(cfg, res, "no usable cache", err);
+  }
+  int fd = -1;
+  rc = wr_cache_lookup(cache, job.key, &fd, err);
+  if (rc < 0) goto out;
+  if (rc == 1) {
+    if (cfg->verbose) fprintf(stderr, "wasm-run: auto: cache hit\n");
+  } else if (!compiler) {
+    if (explicit_aot) {
+      rc = wr_err(err, WR_ERR_UNSUPPORTED, "--mode=aot: %s is not in the cache and this build cannot compile it "
+                  "(no LLVM plugin)", cfg->module);
+      goto out;
+    }
+    rc = run_now(cfg, res, "miss, no AOT compiler in this build", err);
+    goto out;
+  } else if (explicit_aot || cfg->compile == WR_COMPILE_WAIT) {
+    if ((rc = wr_cache_compile_wait(cache, &job, &fd, err)) < 0) goto out;
+    if (cfg->verbose) fprintf(stderr, "wasm-run: auto: miss, compiled\n");
+  } else {
+    pid_t pid;
+    const char *why;
+    char line[128];
+    rc = wr_cache_compile_background(cache, &job, &pid, &why, err);
+    if (rc < 0) goto out;
+    if (rc == 1) snprintf(line, sizeof line, "miss, running in %s, compiling in background (pid %d)",
+                          wr_mode_name(start_now_mode()), (int)pid);
+    else snprintf(line, sizeof line, "miss, running in %s, not compiling: %s", wr_mode_name(start_now_mode()), why);
+    if (cfg->verbose) fprintf(stderr, "wasm-run: auto: %s\n", line);
+    rc = run_now(cfg, res, NULL, err);
+    goto out;
+  }
+  res->mode = WR_MODE_AOT;
+  res->image_fd = fd;
+  fd = -1;
+  rc = 0;
+out:
+  if (fd >= 0) close(fd);
+  wr_cache_close(cache);
+  return rc;
 }

@@ -33,10 +33,11 @@ int main(int argc, char **argv) {
   if ((rc = wr_resources_open(&cfg, &res, &err)) < 0) {
     fprintf(stderr, "wasm-run: %s\n", err.msg);
     status = rc == WR_ERR_IO ? WR_EXIT_NOT_FOUND : WR_EXIT_INTERNAL;
-  } else if (cfg.auto_mode && (rc = wr_auto_choose(&cfg, &res, &err)) < 0) {
+  } else if ((cfg.auto_mode || res.mode == WR_MODE_AOT) && !res.module_is_image && !res.compiler &&
+             (rc = wr_auto_choose(&cfg, &res, &err)) < 0) {
     fprintf(stderr, "wasm-run: %s\n", err.msg);
     wr_resources_close(&res);
-    status = WR_EXIT_INTERNAL;
+    status = rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_LINK ? WR_EXIT_CANNOT_RUN : WR_EXIT_INTERNAL;
   } else {
     if (!cfg.sandbox && !cfg.quiet)
       fputs("wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)\n", stderr);
