@@ -76,6 +76,15 @@ check "--cache-dir=" 125 "" "wasm-run: --cache-dir=: expected a directory" -- "$
 check "--no-cache runs" 0 "6765" "" -- "$WASM_RUN" --no-cache --invoke=fib "$tmp/fib.wasm" 20
 check "--compile=never runs" 0 "6765" "" -- "$WASM_RUN" --compile=never --invoke=fib "$tmp/fib.wasm" 20
 
+# Without the compiler (its plugin missing), auto runs fast, silently unless -v.
+mkdir "$tmp/bin" && cp "$WASM_RUN" "$tmp/bin/wasm-run"
+check "no compiler: fast, silently" 0 "6765" "" -- \
+  env WASM_RUN_LLVM_PLUGIN="$tmp/none.so" WASM_RUN_CACHE="$tmp/nocc" "$tmp/bin/wasm-run" --invoke=fib "$tmp/fib.wasm" 20
+env WASM_RUN_LLVM_PLUGIN="$tmp/none.so" WASM_RUN_CACHE="$tmp/nocc" "$tmp/bin/wasm-run" -v --invoke=fib "$tmp/fib.wasm" 20 \
+  2>"$tmp/err" >/dev/null
+grep -qx "wasm-run: auto: miss, no AOT compiler in this build, running in fast" "$tmp/err" &&
+  [ "$(find "$tmp/nocc" -name '*.wrimg' | wc -l)" = 0 ] && ok "no compiler: -v says so" || fail "no compiler: $(cat "$tmp/err")"
+
 # ---- the cache at work (needs the AOT compiler) ----------------------------------------
 if ! "$WASM_RUN" compile --cache-dir="$tmp/probe" "$tmp/fib.wasm" >/dev/null 2>"$tmp/err"; then
   echo "skip the compiling tests: $(cat "$tmp/err")"
@@ -151,15 +160,6 @@ mkdir -p "$tmp/shared" && chmod 0777 "$tmp/shared"
 check "run with a cache others can write" 125 "" \
   "wasm-run: cache: $tmp/shared: refused: writable by every user (mode 0777)" -- \
   "$WASM_RUN" --cache-dir="$tmp/shared" --invoke=fib "$tmp/fib.wasm" 20
-
-# Without the compiler (its plugin missing), auto runs fast, silently unless -v.
-mkdir "$tmp/bin" && cp "$WASM_RUN" "$tmp/bin/wasm-run"
-check "no compiler: fast, silently" 0 "6765" "" -- \
-  env WASM_RUN_LLVM_PLUGIN="$tmp/none.so" WASM_RUN_CACHE="$tmp/nocc" "$tmp/bin/wasm-run" --invoke=fib "$tmp/fib.wasm" 20
-env WASM_RUN_LLVM_PLUGIN="$tmp/none.so" WASM_RUN_CACHE="$tmp/nocc" "$tmp/bin/wasm-run" -v --invoke=fib "$tmp/fib.wasm" 20 \
-  2>"$tmp/err" >/dev/null
-grep -qx "wasm-run: auto: miss, no AOT compiler in this build, running in fast" "$tmp/err" &&
-  [ "$(find "$tmp/nocc" -name '*.wrimg' | wc -l)" = 0 ] && ok "no compiler: -v says so" || fail "no compiler: $(cat "$tmp/err")"
 
 # A cache that cannot be made costs the speed, not the run.
 : >"$tmp/afile"
