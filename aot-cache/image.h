@@ -23,6 +23,7 @@
 #ifndef WR_AOT_IMAGE_H
 #define WR_AOT_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,10 @@ int wr_image_sniff(const uint8_t *buf, size_t len);
 typedef struct wr_image wr_image;
 /* Reads the whole file, checks it as wr_image_verify does. Maps nothing. */
 int wr_image_open(int fd, wr_image **out, wr_error *err);
+/* The same, but digest_checked says the caller has checked the digest of this
+ * file already (the cache: at publish, or since its stamp; aot-cache/cache.h), so
+ * only the structure is checked here. */
+int wr_image_open_checked(int fd, bool digest_checked, wr_image **out, wr_error *err);
 /* Maps the code PROT_READ|PROT_EXEC from fd (the one given to wr_image_open) and the
  * data read-write with its relocations applied; checks the CPU can run the code. */
 int wr_image_map(wr_image *img, wr_error *err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aot-cache/cache.h"
@@ -56,8 +57,15 @@ static int read_all(int fd, uint8_t **out, size_t *len, wr_error *err, const cha
   return 0;
 }
 
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
   bool explicit_aot = !cfg->auto_mode;
+  double t0 = now_us();
   if (!explicit_aot && (cfg->no_cache || cfg->compile == WR_COMPILE_NEVER))
     return run_now(cfg, res, cfg->no_cache ? "--no-cache" : "--compile=never", err);
   bool compiler = wr_cache_compiler_present();
@@ -83,6 +91,8 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
   }
   int fd = -1;
   rc = wr_cache_lookup(cache, job.key, &fd, err);
+  if (cfg->verbose >= 2)
+    fprintf(stderr, "wasm-run: auto: key and lookup of %zu bytes took %.0f us\n", len, now_us() - t0);
   if (rc < 0) goto out;
   if (rc == 1) {
     if (cfg->verbose) fprintf(stderr, "wasm-run: auto: cache hit\n");
@@ -112,6 +122,7 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
   }
   res->mode = WR_MODE_AOT;
   res->image_fd = fd;
+  res->image_checked = true;
   fd = -1;
   rc = 0;
 out:
