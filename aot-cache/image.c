@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "modes/aot.h"
+
 #define MAX_DATA_MEMSZ (UINT64_C(1) << 30) /* far beyond what a module's constants need */
 
 static int bad(wr_error *err, const char *what) {
@@ -364,3 +366,11 @@ void *const *wr_image_entries(const wr_image *img, uint32_t *n) {
 }
 
 uint32_t wr_image_nimported(const wr_image *img) { return img->h.nimported; }
+
+int wr_image_bind(const wr_image *img, const wr_module *m, wr_error *err) {
+  if (!img->entries) return wr_err(err, WR_ERR_USAGE, "aot: the image is not mapped");
+  if (img->h.nimported != m->nimported_funcs)
+    return wr_err(err, WR_ERR_MALFORMED, "aot: the image was compiled for %u imported functions, the module has %u",
+                  img->h.nimported, m->nimported_funcs);
+  return wr_aot_bind(m, img->entries, img->h.nfuncs, err);
+}

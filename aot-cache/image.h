@@ -112,6 +112,9 @@ void wr_image_free(wr_image *img);
 /* The embedded module bytes (valid while img lives). */
 void wr_image_module(const wr_image *img, const uint8_t **wasm, size_t *len);
 const wr_image_info *wr_image_get_info(const wr_image *img);
+/* After wr_image_map: makes the aot mode run m (the module the image embeds) with
+ * the image's code (modes/aot.h); wr_aot_unbind(m) before freeing either. */
+int wr_image_bind(const wr_image *img, const wr_module *m, wr_error *err);
 /* After wr_image_map: per defined function, its uniform compiled entry. */
 void *const *wr_image_entries(const wr_image *img, uint32_t *n);
 

@@ -7,6 +7,9 @@
 # (default 3; rounds go over all programs and runners in turn, so a change in machine
 # load hits every column alike), ratios to native and to classic, geometric means, the
 # wasm code section size and the fast mode's translated size (WR_FAST_STATS=1).
+# The aot mode runs images made once beforehand by `WASM_RUN compile` (the table
+# gives each image's size and compile time): its column is what a start without
+# compilation runs.
 # BENCH_PEERS is a list of commands or NAME=COMMAND words, e.g.
 #   BENCH_PEERS="wasm3 iwasm-fast=/opt/wamr/iwasm wasmtime"
 # wasmtime is run as `wasmtime run P.wasm`, every other peer as `PEER P.wasm`.
@@ -40,13 +43,20 @@ for c in "$srcdir"/*.c; do
 done
 
 # The runners: label and command prefix (the .wasm file is appended).
-labels=() cmds=()
-for m in "${modes[@]}"; do labels+=("$m") cmds+=("$wasm_run --mode=$m"); done
+labels=() cmds=() exts=()
+has_aot=
+for m in "${modes[@]}"; do
+  if [ "$m" = aot ]; then
+    labels+=(aot) cmds+=("$wasm_run") exts+=(wrimg) has_aot=1
+  else
+    labels+=("$m") cmds+=("$wasm_run --mode=$m") exts+=(wasm)
+  fi
+done
 for peer in ${BENCH_PEERS:-}; do
   if [[ $peer == *=* ]]; then name=${peer%%=*} cmd=${peer#*=}; else name=$(basename "$peer") cmd=$peer; fi
   command -v "$cmd" >/dev/null || { echo "run-bench.sh: peer $cmd not found" >&2; exit 1; }
   [ "$(basename "$cmd")" = wasmtime ] && cmd="$cmd run"
-  labels+=("$name") cmds+=("$cmd")
+  labels+=("$name") cmds+=("$cmd") exts+=(wasm)
 done
 nr=${#labels[@]}
 
@@ -59,6 +69,19 @@ for p in "${progs[@]}"; do
   "$wasi_cc" -O2 -std=c11 -Wall -Wextra ${BENCH_CFLAGS:-} --target=wasm32-wasi --sysroot="$sysroot" -o "$outdir/$p.wasm" "$srcdir/$p.c" ||
     { echo "run-bench.sh: cannot build $p.wasm" >&2; exit 1; }
 done
+
+# aot: each program compiled once into an image (timed).
+declare -A compile_s image_size
+if [ -n "$has_aot" ]; then
+  for p in "${progs[@]}"; do
+    t0=$(date +%s%N)
+    "$wasm_run" compile "$outdir/$p.wasm" -o "$outdir/$p.wrimg" ||
+      { echo "run-bench.sh: cannot compile $p.wasm into an image" >&2; exit 1; }
+    t1=$(date +%s%N)
+    compile_s[$p]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    image_size[$p]=$(stat -c %s "$outdir/$p.wrimg")
+  done
+fi
 
 # The size of the code section (id 10) of a .wasm file.
 code_size() {
@@ -118,10 +141,10 @@ for ((round = 1; round <= runs; round++)); do
       # function up front costs well under a millisecond for these modules.
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086 # the command prefix is split on purpose
-        WR_FAST_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+        WR_FAST_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.${exts[r]}"
       else
         # shellcheck disable=SC2086
-        run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+        run_once "$key" ${cmds[r]} "$outdir/$p.${exts[r]}"
       fi
       st=$?
       if [ $st != 0 ]; then
@@ -143,7 +166,9 @@ done
 classic=-1
 for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
 {
-  printf 'program\tcode KB\tfast KB\tfast/code\tnative s'
+  printf 'program\tcode KB\tfast KB\tfast/code'
+  [ -n "$has_aot" ] && printf '\twasm KB\timage KB\tcompile s'
+  printf '\tnative s'
   for ((r = 0; r < nr; r++)); do
     printf '\t%s s\t/native' "${labels[r]}"
     [ $classic -ge 0 ] && [ $r != $classic ] && printf '\tvs classic'
@@ -152,11 +177,13 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
   for p in "${progs[@]}"; do
     cs=$(code_size "$outdir/$p.wasm")
     fs=${fastsize[$p]:-}
-    printf '%s\t%s\t%s\t%s\t%s' "$p" \
+    printf '%s\t%s\t%s\t%s' "$p" \
       "$(awk -v c="$cs" 'BEGIN { if (c == "-") print "-"; else printf "%.1f", c / 1024 }')" \
       "$(awk -v f="$fs" 'BEGIN { if (f == "") print "-"; else printf "%.1f", f / 1024 }')" \
-      "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')" \
-      "${best[$p.native]:--}"
+      "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')"
+    [ -n "$has_aot" ] && printf '\t%s\t%s\t%s' "$(awk -v s="$(stat -c %s "$outdir/$p.wasm")" 'BEGIN { printf "%.1f", s / 1024 }')" \
+      "$(awk -v s="${image_size[$p]}" 'BEGIN { printf "%.1f", s / 1024 }')" "${compile_s[$p]}"
+    printf '\t%s' "${best[$p.native]:--}"
     for ((r = 0; r < nr; r++)); do
       printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"
       [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t%s' "${best[$p.$r]:+S:$p.$classic:$p.$r}"
@@ -193,5 +220,6 @@ column -t -s "$(printf '\t')" "$tmp/table2"
 echo
 echo "Seconds: best wall time of $runs. /native: time over native time. vs classic: classic's time over"
 echo "this one (above 1 = faster than classic). code KB: wasm code section; fast KB: fast mode's"
-echo "translated code (WR_FAST_STATS=1), fast/code their ratio."
+echo "translated code (WR_FAST_STATS=1), fast/code their ratio. aot: wasm KB the module file,"
+echo "image KB the AOT image (which embeds the module), compile s the time of wasm-run compile."
 [ $failures = 0 ]

@@ -348,9 +348,7 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
     goto out;
   }
   if (img && res->mode == WR_MODE_AOT) {
-    uint32_t n;
-    void *const *entries = wr_image_entries(img, &n);
-    if ((rc = wr_aot_bind(mod, entries, n, &err)) < 0) {
+    if ((rc = wr_image_bind(img, mod, &err)) < 0) {
       report(cfg->module, &err);
       status = exit_status_for(rc);
       goto out;

@@ -69,6 +69,28 @@ EOF
   expect "names: unnamed function" "$("$WASM_RUN" --invoke=anon "$tmp/names.wrimg")" 7
 fi
 
+# perf names guest functions from the image's symbols (where perf may record).
+if command -v perf >/dev/null && command -v "$WAT2WASM" >/dev/null; then
+  cat >"$tmp/spin.wat" <<'EOF'
+(module
+  (func $hot_loop (export "spin") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.rotl (i32.add (local.get $acc) (i32.mul (local.get $i) (i32.const 2654435761)))
+                                (i32.const 5)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))
+EOF
+  "$WAT2WASM" --debug-names "$tmp/spin.wat" -o "$tmp/spin.wasm" && "$WASM_RUN" compile "$tmp/spin.wasm" -o "$tmp/spin.wrimg"
+  if perf record -q -F 2000 -o "$tmp/perf.data" "$WASM_RUN" --invoke=spin "$tmp/spin.wrimg" 300000000 >/dev/null 2>&1; then
+    top=$(perf report -i "$tmp/perf.data" --stdio 2>/dev/null | awk '!/^#/ && NF { print $3, $5; exit }')
+    expect "perf: the hottest symbol" "$top" "spin.wrimg hot_loop"
+  else
+    echo "skip perf: perf record is not allowed here"
+  fi
+fi
+
 # ---- damaged images ----------------------------------------------------------------
 size=$(stat -c %s "$fib")
 cp "$fib" "$tmp/flip.wrimg"

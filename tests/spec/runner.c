@@ -623,9 +623,7 @@ static int aot_compile(modrec *r, wr_error *err) {
   if (fd < 0) return wr_err(err, WR_ERR_IO, "memfd_create: %s", strerror(errno));
   if ((rc = c->compile(r->bytes, r->len, 2, NULL, "wr-spec", fd, err)) == 0 &&
       (rc = wr_image_open(fd, &r->image, err)) == 0 && (rc = wr_image_map(r->image, err)) == 0) {
-    uint32_t n;
-    void *const *entries = wr_image_entries(r->image, &n);
-    rc = wr_aot_bind(m, entries, n, err);
+    rc = wr_image_bind(r->image, m, err);
   }
   close(fd);
   return rc;
