@@ -89,6 +89,7 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
     wr_error_clear(err);
     return run_now(cfg, res, "no usable cache", err);
   }
+  if (cfg->quiet) wr_cache_set_warn(cache, NULL, NULL);
   int fd = -1;
   rc = wr_cache_lookup(cache, job.key, &fd, err);
   if (cfg->verbose >= 2)

@@ -148,6 +148,8 @@ chmod u+w "$img" && printf '\001' | dd of="$img" bs=1 seek=5000 conv=notrunc sta
 [ "$(cat "$tmp/out")" = 6765 ] &&
   grep -Eq "^wasm-run: warning: cache entry $img is damaged \(.*\): removed, it will be compiled again$" "$tmp/err" &&
   ok "flipped byte: warned, removed, rebuilt" || fail "flipped byte: $(cat "$tmp/out") $(cat "$tmp/err")"
+chmod u+w "$img" && printf '\002' | dd of="$img" bs=1 seek=5000 conv=notrunc status=none && chmod u-w "$img"
+check "-q: a damaged image is rebuilt silently" 0 "6765" "" -- "$WASM_RUN" -q --compile=wait --invoke=fib "$tmp/fib.wasm" 20
 "$WASM_RUN" cache verify >"$tmp/out" && [ "$(cat "$tmp/out")" = "checked 3 images, 0 damaged" ] &&
   ok "the rebuilt image verifies" || fail "verify: $(cat "$tmp/out")"
 chmod u+w "$img" && printf '\001' | dd of="$img" bs=1 seek=5000 conv=notrunc status=none && chmod u-w "$img"
