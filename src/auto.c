@@ -118,6 +118,7 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
                           wr_mode_name(start_now_mode()), (int)pid);
     else snprintf(line, sizeof line, "miss, running in %s, not compiling: %s", wr_mode_name(start_now_mode()), why);
     if (cfg->verbose) fprintf(stderr, "wasm-run: auto: %s\n", line);
+    if (cfg->verbose >= 2) fprintf(stderr, "wasm-run: auto: the miss cost the start %.0f us\n", now_us() - t0);
     rc = run_now(cfg, res, NULL, err);
     goto out;
   }

@@ -9,7 +9,8 @@
  * wrote and publishes it. A waiting compile shows its progress on a terminal; a
  * background one is detached (its own session, niced, idle priority where there
  * is one CPU, stdio on /dev/null) and bounded: one per key (the lock), a limit on
- * how many run at once (slot locks), and a time limit. */
+ * how many run at once (slot locks), and a time limit. The run's start pays
+ * one fork for it. */
 #include "cache-compile.h"
 
 #include <errno.h>
@@ -247,19 +248,21 @@ static void close_all_but(int *keep, int n) {
 /* The detached compile: its own session, stdio on /dev/null, nothing of the run's
  * (preopens, sockets) held, niced. Never returns. */
 static _Noreturn void background(const char *cache_path, const wr_cache_job *job, int lock_fd, int slot_fd) {
+  setsid();
+  /* Then the run keeps its core: nice, and where there is one CPU, idle
+   * priority. */
+  setpriority(PRIO_PROCESS, 0, 10);
+  if (sysconf(_SC_NPROCESSORS_ONLN) <= 1) {
+    struct sched_param sp = {0};
+    sched_setscheduler(0, SCHED_IDLE, &sp);
+  }
+  prctl(PR_SET_NAME, "wasm-run-aotc", 0, 0, 0);
   int keep[3] = {job->module_fd, lock_fd, slot_fd};
   close_all_but(keep, 3);
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     dup2(null, 0), dup2(null, 1), dup2(null, 2);
     if (null > 2) close(null);
-  }
-  prctl(PR_SET_NAME, "wasm-run-aotc", 0, 0, 0);
-  /* The run keeps its core: nice, and where there is one CPU, idle priority. */
-  setpriority(PRIO_PROCESS, 0, 10);
-  if (sysconf(_SC_NPROCESSORS_ONLN) <= 1) {
-    struct sched_param sp = {0};
-    sched_setscheduler(0, SCHED_IDLE, &sp);
   }
   wr_error e;
   wr_error_clear(&e);
@@ -291,41 +294,19 @@ int wr_cache_compile_background(wr_cache *c, const wr_cache_job *job, pid_t *pid
   }
   char path[4096];
   snprintf(path, sizeof path, "%s", wr_cache_path(c));
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) {
-    rc = wr_err(err, WR_ERR_IO, "compile: pipe: %s", strerror(errno));
-    goto out;
-  }
   fflush(stdout);
   fflush(stderr);
-  pid_t first = fork();
-  if (first < 0) {
+  /* One fork, not the classic two: waiting for an intermediate process would put
+   * its scheduling into the run's start. The compile is in its own session (no
+   * terminal, no signals from it) and is reparented when we exit; if it ends
+   * first it stays a zombie only until then. */
+  pid_t child = fork();
+  if (child < 0) {
     rc = wr_err(err, WR_ERR_IO, "compile: fork: %s", strerror(errno));
-    close(p[0]);
-    close(p[1]);
     goto out;
   }
-  if (first == 0) {
-    /* A new session, and a grandchild: no terminal, no parent to wait for it. */
-    setsid();
-    close(p[0]);
-    pid_t second = fork();
-    if (second == 0) background(path, job, lock_fd, slot_fd);
-    ssize_t n = write(p[1], &second, sizeof second);
-    _exit(n == (ssize_t)sizeof second && second > 0 ? 0 : 1);
-  }
-  close(p[1]);
-  pid_t second = -1;
-  ssize_t n;
-  while ((n = read(p[0], &second, sizeof second)) < 0 && errno == EINTR) {}
-  close(p[0]);
-  int status;
-  while (waitpid(first, &status, 0) < 0 && errno == EINTR) {}
-  if (n != (ssize_t)sizeof second || second <= 0) {
-    rc = wr_err(err, WR_ERR_IO, "compile: starting the background compile failed");
-    goto out;
-  }
-  *pid = second;
+  if (child == 0) background(path, job, lock_fd, slot_fd);
+  *pid = child;
   rc = 1;
 out:
   /* The compile holds its own copies of the lock and the slot. */
