@@ -434,6 +434,57 @@ static void remove_leftovers(int dirfd, const char *rest) {
   closedir(dir);
 }
 
+/* A compile that failed for a reason a new attempt would meet again (the module
+ * is malformed or invalid, or uses what the compiler does not support) leaves a
+ * marker, <62 hex>.fail: "CODE MESSAGE". The key includes the compiler's
+ * fingerprint, so another compiler tries afresh. */
+static bool lasting_failure(int code) {
+  return code == WR_ERR_MALFORMED || code == WR_ERR_INVALID || code == WR_ERR_UNSUPPORTED || code == WR_ERR_LINK;
+}
+
+static void failure_write(int dirfd, const char *rest, const wr_error *err) {
+  char name[80], tmp[128], buf[WR_ERROR_MSG_MAX + 16];
+  snprintf(name, sizeof name, "%s.fail", rest);
+  snprintf(tmp, sizeof tmp, ".tmp-%s-fail-%d", rest, (int)getpid());
+  int n = snprintf(buf, sizeof buf, "%d %s\n", err->code, err->msg);
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool ok = write(fd, buf, (size_t)n) == n;
+  close(fd);
+  if (!ok || renameat(dirfd, tmp, dirfd, name) < 0) unlinkat(dirfd, tmp, 0);
+}
+
+/* Reads key's failure marker into err. Returns 1 when there is one. */
+static int failure_read(int dirfd, const char *rest, wr_error *err) {
+  char name[80], buf[WR_ERROR_MSG_MAX + 16];
+  snprintf(name, sizeof name, "%s.fail", rest);
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat st;
+  ssize_t n = fstat(fd, &st) == 0 && st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH))
+                  ? read(fd, buf, sizeof buf - 1)
+                  : -1;
+  close(fd);
+  int code, off = 0;
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = 0;
+  if (sscanf(buf, "%d %n", &code, &off) != 1 || !lasting_failure(code)) return 0;
+  wr_err(err, code, "%s", buf + off);
+  return 1;
+}
+
+int wr_cache_failure(wr_cache *c, const uint8_t key[32], wr_error *err) {
+  int dirfd;
+  int rc = key_dir(c, key, false, &dirfd, err);
+  if (rc <= 0) return rc;
+  char sub[3], rest[80];
+  key_names(key, sub, rest, sizeof rest, "");
+  rc = failure_read(dirfd, rest, err);
+  close(dirfd);
+  return rc;
+}
+
 int wr_cache_publish_locked(wr_cache *c, const uint8_t key[32], wr_cache_produce_fn produce, void *arg, int *out,
                             wr_error *err) {
   *out = -1;
@@ -452,6 +503,11 @@ int wr_cache_publish_locked(wr_cache *c, const uint8_t key[32], wr_cache_produce
   char rest[63];
   memcpy(rest, name, 62);
   rest[62] = 0;
+  /* This compiler failed on this module before, and would again. */
+  if (failure_read(dirfd, rest, err)) {
+    close(dirfd);
+    return err->code;
+  }
   remove_leftovers(dirfd, rest);
   unsigned rnd = (unsigned)time(NULL) ^ ((unsigned)getpid() << 8);
   snprintf(tmp, sizeof tmp, ".tmp-%s-%d-%08x", rest, (int)getpid(), rnd);
@@ -501,6 +557,7 @@ int wr_cache_publish_locked(wr_cache *c, const uint8_t key[32], wr_cache_produce
 drop:
   close(fd);
   unlinkat(dirfd, tmp, 0);
+  if (lasting_failure(rc)) failure_write(dirfd, rest, err);
   close(dirfd);
   return rc;
 }
@@ -596,6 +653,7 @@ static int add_entry(wr_cache_entry **v, size_t *n, size_t *cap, const wr_cache_
         (*v)[i].last_use = e->last_use;
       }
       (*v)[i].compiling |= e->compiling;
+      (*v)[i].failed |= e->failed;
       return 0;
     }
   if (*n == *cap) {
@@ -670,6 +728,10 @@ static int list_sub(wr_cache *c, int dirfd, const char *sub, void *arg) {
       struct stat sst;
       /* The stamp is written at publish and touched by every hit. */
       if (fstatat(dirfd, stamp_name, &sst, AT_SYMLINK_NOFOLLOW) == 0) e.last_use = sst.st_mtime;
+    } else if (parse_key(sub, de->d_name, ".fail", e.key)) {
+      if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+      e.failed = true;
+      e.last_use = st.st_mtime;
     } else if (parse_key(sub, de->d_name, ".lock", e.key)) {
       if (!lock_held(dirfd, de->d_name)) continue;
       e.compiling = true;
@@ -712,6 +774,8 @@ static int remove_entry(wr_cache *c, const uint8_t key[32], wr_error *err) {
   rc = unlinkat(dirfd, name, 0) == 0;
   key_names(key, sub, name, sizeof name, ".ok");
   unlinkat(dirfd, name, 0);
+  key_names(key, sub, name, sizeof name, ".fail");
+  rc |= unlinkat(dirfd, name, 0) == 0;
   key_names(key, sub, name, sizeof name, ".lock");
   unlinkat(dirfd, name, 0); /* we hold it: no one else is waiting on this name's use */
   close(dirfd);
@@ -769,10 +833,11 @@ int wr_cache_gc(wr_cache *c, uint64_t max_size, size_t *removed, uint64_t *freed
   if ((rc = wr_cache_list(c, &v, &n, err)) < 0) return rc;
   uint64_t total = 0;
   for (size_t i = 0; i < n; i++) total += v[i].present ? v[i].size : 0;
-  for (size_t i = 0; i < n && total > max_size; i++) {
-    if (!v[i].present || v[i].compiling) continue;
+  /* max_size 0 (clear): the failure markers go too. */
+  for (size_t i = 0; i < n && (total > max_size || max_size == 0); i++) {
+    if ((!v[i].present && !(max_size == 0 && v[i].failed)) || v[i].compiling) continue;
     if ((rc = remove_entry(c, v[i].key, err)) < 0) break;
-    if (rc == 1) {
+    if (rc == 1 && v[i].present) {
       total -= v[i].size;
       *freed += v[i].size;
       (*removed)++;

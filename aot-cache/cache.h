@@ -74,6 +74,12 @@ int wr_cache_lock(wr_cache *c, const uint8_t key[32], bool wait, int *lock_fd, w
  * O_RDONLY fd of the published entry. The lock stays held. */
 int wr_cache_publish_locked(wr_cache *c, const uint8_t key[32], wr_cache_produce_fn produce, void *arg, int *fd,
                             wr_error *err);
+/* A compile of key that failed for a lasting reason (malformed, invalid or
+ * unsupported module: the same compiler would fail again) is remembered:
+ * wr_cache_publish_locked then returns that error without compiling, and this
+ * returns 1 with it in err. `cache clear` forgets it. */
+int wr_cache_failure(wr_cache *c, const uint8_t key[32], wr_error *err);
+
 /* wr_cache_lock (waiting), wr_cache_publish_locked, unlock. */
 int wr_cache_publish(wr_cache *c, const uint8_t key[32], wr_cache_produce_fn produce, void *arg, int *fd,
                      wr_error *err);
@@ -90,6 +96,7 @@ typedef struct wr_cache_entry {
   int64_t last_use;  /* seconds since the epoch */
   bool compiling;    /* its lock is held: a compile of it runs now */
   bool present;      /* the image exists (a compile may also be running) */
+  bool failed;       /* the compiler failed on the module (see wr_cache_failure) */
 } wr_cache_entry;
 
 /* Every entry, and every key being compiled, sorted by last use (oldest first).

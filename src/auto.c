@@ -91,6 +91,8 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
   }
   if (cfg->quiet) wr_cache_set_warn(cache, NULL, NULL);
   int fd = -1;
+  wr_error why_not;
+  wr_error_clear(&why_not);
   rc = wr_cache_lookup(cache, job.key, &fd, err);
   if (cfg->verbose >= 2)
     fprintf(stderr, "wasm-run: auto: key and lookup of %zu bytes took %.0f us\n", len, now_us() - t0);
@@ -105,8 +107,24 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
     }
     rc = run_now(cfg, res, "miss, no AOT compiler in this build", err);
     goto out;
+  } else if (!explicit_aot && wr_cache_failure(cache, job.key, &why_not) == 1) {
+    /* This compiler cannot compile this module (the run says why if it is the
+     * module's fault): no attempt at every start. */
+    char line[WR_ERROR_MSG_MAX + 64];
+    snprintf(line, sizeof line, "miss, the image cannot be made (%s)", why_not.msg);
+    rc = run_now(cfg, res, line, err);
+    goto out;
   } else if (explicit_aot || cfg->compile == WR_COMPILE_WAIT) {
-    if ((rc = wr_cache_compile_wait(cache, &job, &fd, err)) < 0) goto out;
+    if ((rc = wr_cache_compile_wait(cache, &job, &fd, err)) < 0) {
+      if (explicit_aot || !(rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_UNSUPPORTED ||
+                            rc == WR_ERR_LINK))
+        goto out;
+      char line[WR_ERROR_MSG_MAX + 64];
+      snprintf(line, sizeof line, "miss, the image cannot be made (%s)", err->msg);
+      wr_error_clear(err);
+      rc = run_now(cfg, res, line, err);
+      goto out;
+    }
     if (cfg->verbose) fprintf(stderr, "wasm-run: auto: miss, compiled\n");
   } else {
     pid_t pid;

@@ -16,11 +16,13 @@ static void usage(FILE *out) {
         "Manage the cache of AOT images (see wasm-run-cache(1)).\n"
         "\n"
         "  ls                  list the images: key, size in bytes, last use, and\n"
-        "                      \"ready\" or \"compiling\" (a compile of it runs now)\n"
+        "                      \"ready\", \"compiling\" (a compile of it runs now) or\n"
+        "                      \"failed\" (the compiler cannot compile that module)\n"
         "  gc                  remove what interrupted compiles left, then with\n"
         "                      --max-size the least recently used images until the\n"
         "                      rest take at most SIZE\n"
-        "  clear               remove every image not being compiled\n"
+        "  clear               remove every image not being compiled, and what is\n"
+        "                      remembered of failed compiles\n"
         "  verify              check every image in full (its digest); remove the\n"
         "                      damaged ones; exit 1 when there were any\n"
         "      --cache-dir=DIR the cache (default: $WASM_RUN_CACHE, else\n"
@@ -121,9 +123,9 @@ int wr_cache_main(int argc, char **argv) {
         wr_cache_key_hex(v[i].key, hex);
         time_t t = (time_t)v[i].last_use;
         struct tm tm;
-        if (v[i].present && localtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        if ((v[i].present || v[i].failed) && localtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
         printf("%s %12llu %s %s\n", hex, (unsigned long long)v[i].size, when,
-               v[i].compiling ? "compiling" : "ready");
+               v[i].compiling ? "compiling" : v[i].present ? "ready" : "failed");
       }
       free(v);
     }

@@ -37,7 +37,9 @@ int main(int argc, char **argv) {
              (rc = wr_auto_choose(&cfg, &res, &err)) < 0) {
     fprintf(stderr, "wasm-run: %s\n", err.msg);
     wr_resources_close(&res);
-    status = rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_LINK ? WR_EXIT_CANNOT_RUN : WR_EXIT_INTERNAL;
+    status = rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_LINK || rc == WR_ERR_UNSUPPORTED
+                 ? WR_EXIT_CANNOT_RUN
+                 : WR_EXIT_INTERNAL;
   } else {
     if (!cfg.sandbox && !cfg.quiet)
       fputs("wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)\n", stderr);

@@ -157,6 +157,25 @@ chmod u+w "$img" && printf '\001' | dd of="$img" bs=1 seek=5000 conv=notrunc sta
 [ $? = 1 ] && [ "$(cat "$tmp/out")" = "checked 3 images, 1 damaged (removed)" ] && grep -q "is damaged" "$tmp/err" &&
   [ "$(entries)" = 2 ] && ok "cache verify finds and removes it" || fail "verify damaged: $(cat "$tmp/out") $(cat "$tmp/err")"
 
+# A module the compiler cannot compile (SIMD, which aot does not support) is tried
+# once: the failure is remembered for this compiler, later starts do not retry.
+cat >"$tmp/simd.wat" <<'WAT'
+(module (func (export "_start") (drop (i32x4.splat (i32.const 1)))))
+WAT
+"$WAT2WASM" "$tmp/simd.wat" -o "$tmp/simd.wasm"
+export WASM_RUN_CACHE="$tmp/simdcache"
+"$WASM_RUN" --mode=fast "$tmp/simd.wasm" >/dev/null 2>&1; want=$?
+"$WASM_RUN" -v --compile=wait "$tmp/simd.wasm" >/dev/null 2>"$tmp/err"; got=$?
+[ $got = $want ] && grep -q "^wasm-run: auto: miss, the image cannot be made (.*), running in fast$" "$tmp/err" &&
+  ok "a module the compiler refuses runs in fast" || fail "simd, wait: $(cat "$tmp/err")"
+"$WASM_RUN" -v "$tmp/simd.wasm" >/dev/null 2>"$tmp/err"
+grep -q "^wasm-run: auto: miss, the image cannot be made (.*), running in fast$" "$tmp/err" &&
+  ! grep -q "compiling in background" "$tmp/err" && ok "... and is not compiled again" || fail "simd, again: $(cat "$tmp/err")"
+"$WASM_RUN" cache ls | grep -q " failed$" && ok "cache ls shows the failure" || fail "simd ls: $("$WASM_RUN" cache ls)"
+"$WASM_RUN" cache clear >/dev/null && [ -z "$("$WASM_RUN" cache ls)" ] && ok "cache clear forgets it" ||
+  fail "simd clear: $("$WASM_RUN" cache ls)"
+export WASM_RUN_CACHE="$tmp/cache"
+
 # A cache directory others can write is refused by a run too.
 mkdir -p "$tmp/shared" && chmod 0777 "$tmp/shared"
 check "run with a cache others can write" 125 "" \

@@ -54,6 +54,7 @@ struct produce_arg {
   int calls;
   bool corrupt; /* write a wrong sum */
   bool fail;
+  int fail_code; /* the code of the failure (default WR_ERR_IO) */
   int count_fd; /* when >= 0, one byte per call (counts across processes) */
   int sleep_ms;
 };
@@ -63,7 +64,7 @@ static int test_produce(int fd, void *p, wr_error *err) {
   a->calls++;
   if (a->count_fd >= 0) ck_assert_int_eq(write(a->count_fd, "x", 1), 1);
   if (a->sleep_ms) usleep((useconds_t)a->sleep_ms * 1000);
-  if (a->fail) return wr_err(err, WR_ERR_IO, "compiler: out of patience");
+  if (a->fail) return wr_err(err, a->fail_code ? a->fail_code : WR_ERR_IO, "compiler: out of patience");
   size_t n = strlen(a->payload);
   uint32_t sum = a->corrupt;
   for (size_t i = 0; i < n; i++) sum += (uint8_t)a->payload[i];
@@ -318,6 +319,48 @@ START_TEST(failed_or_bad_compile_leaves_nothing) {
   snprintf(sub, sizeof sub, "%s/cache/v1/%.2s", dir, hex);
   ck_assert_int_eq(count_files(sub, ".tmp-"), 0);
   ck_assert_int_eq(count_files(sub, hex + 2), 1); /* the lock file only */
+  wr_cache_close(c);
+  remove_dir();
+}
+END_TEST
+
+START_TEST(lasting_failures_are_remembered) {
+  make_dir();
+  wr_cache *c = open_cache();
+  struct produce_arg a = {.payload = "x", .count_fd = -1, .fail = true, .fail_code = WR_ERR_UNSUPPORTED};
+  key_of("simd module", a.key);
+  int fd;
+  wr_error err;
+  ck_assert_int_eq(wr_cache_failure(c, a.key, &err), 0);
+  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), WR_ERR_UNSUPPORTED);
+  ck_assert_int_eq(a.calls, 1);
+  wr_error_clear(&err);
+  ck_assert_int_eq(wr_cache_failure(c, a.key, &err), 1);
+  ck_assert_int_eq(err.code, WR_ERR_UNSUPPORTED);
+  ck_assert_str_eq(err.msg, "compiler: out of patience");
+  /* No second attempt with the same compiler. */
+  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), WR_ERR_UNSUPPORTED);
+  ck_assert_int_eq(a.calls, 1);
+  wr_cache_entry *v;
+  size_t n;
+  ck_assert_int_eq(wr_cache_list(c, &v, &n, &err), 0);
+  ck_assert_uint_eq(n, 1);
+  ck_assert(v[0].failed && !v[0].present && !v[0].compiling);
+  free(v);
+  /* A passing failure (I/O, a kill) is not remembered. */
+  struct produce_arg b = {.payload = "y", .count_fd = -1, .fail = true};
+  key_of("other", b.key);
+  ck_assert_int_eq(wr_cache_publish(c, b.key, test_produce, &b, &fd, &err), WR_ERR_IO);
+  ck_assert_int_eq(wr_cache_failure(c, b.key, &err), 0);
+  /* clear forgets, and the next publish compiles again. */
+  size_t removed;
+  ck_assert_int_eq(wr_cache_clear(c, &removed, &err), 0);
+  ck_assert_uint_eq(removed, 0); /* no image was removed */
+  ck_assert_int_eq(wr_cache_failure(c, a.key, &err), 0);
+  a.fail = false;
+  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
+  ck_assert_int_eq(a.calls, 2);
+  close(fd);
   wr_cache_close(c);
   remove_dir();
 }
@@ -631,6 +674,7 @@ Suite *cache_suite(void) {
   tcase_add_test(tc, miss_publish_hit);
   tcase_add_test(tc, failed_or_bad_compile_leaves_nothing);
   tcase_add_test(tc, damaged_entry_removed_and_rebuilt);
+  tcase_add_test(tc, lasting_failures_are_remembered);
   tcase_add_test(tc, refuses_entries_others_can_write);
   tcase_add_test(tc, leftovers_of_a_killed_compile);
   tcase_add_test(tc, lock_is_per_key);
