@@ -235,10 +235,11 @@ static int key_dir(wr_cache *c, const uint8_t key[32], bool create, int *fd, wr_
       return wr_err(err, WR_ERR_IO, "cache: %s: cannot open the directory: %s", what, strerror(errno));
     }
     struct stat st;
-    if (fstat(d, &st) < 0 || check_owner(&st, what, err) < 0) {
-      if (!err->msg[0]) wr_err(err, WR_ERR_IO, "cache: %s: %s", what, strerror(errno));
+    int rc = fstat(d, &st) < 0 ? wr_err(err, WR_ERR_IO, "cache: %s: %s", what, strerror(errno))
+                               : check_owner(&st, what, err);
+    if (rc < 0) {
       close(d);
-      return err->code ? err->code : WR_ERR_IO;
+      return rc;
     }
     *fd = d;
     return 1;
