@@ -192,6 +192,7 @@ check "unusable cache: runs without it" 0 "6765" \
 # image, and the next start compiles afresh and runs right.
 big 400 "$tmp/big.wasm" || fail "making big.wasm"
 want=$("$WASM_RUN" --mode=classic "$tmp/big.wasm"; echo $?)
+nice_of() { awk '{ print $19 }' "/proc/$1/stat" 2>/dev/null || echo -1; }
 # Waits (up to 30 s) until a compile has its temporary file.
 wait_tmp() { for _ in $(seq 300); do [ -n "$(find "$WASM_RUN_CACHE/v1" -name '.tmp-*' 2>/dev/null)" ] && return 0; sleep 0.1; done; return 1; }
 "$WASM_RUN" compile "$tmp/big.wasm" >/dev/null 2>&1 &
@@ -218,6 +219,19 @@ else
   fail "cache ls during a background compile: $(cat "$tmp/ls")"
 fi
 wait_tmp || fail "no temporary file seen (background)"
+# The compile runs in the sandbox: seccomp, no_new_privs, no capabilities, and in
+# its own namespaces, below the detached helper.
+cc=
+for _ in $(seq 100); do cc=$(pgrep -P "$bg" | head -n 1); [ -n "$cc" ] && grep -q "^Seccomp:[[:space:]]*2" "/proc/$cc/status" 2>/dev/null && break; sleep 0.05; done
+if [ -n "$cc" ] && [ -r "/proc/$cc/status" ]; then
+  grep -q "^Seccomp:[[:space:]]*2" "/proc/$cc/status" && grep -q "^NoNewPrivs:[[:space:]]*1" "/proc/$cc/status" &&
+    grep -q "^CapEff:[[:space:]]*0*$" "/proc/$cc/status" && [ "$(readlink "/proc/$cc/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+    [ "$(readlink "/proc/$cc/ns/net")" != "$(readlink /proc/self/ns/net)" ] &&
+    ok "the background compile runs sandboxed" || fail "compile child: $(grep -E '^(Seccomp|NoNewPrivs|CapEff)' "/proc/$cc/status" | tr '\n' ' ')"
+  [ "$(nice_of "$bg")" -ge 10 ] && ok "the background compile is niced" || fail "nice of $bg: $(nice_of "$bg")"
+else
+  echo "skip the compile child's sandbox: it was gone before we looked"
+fi
 [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null
 sleep 0.3
 [ "$(entries)" = 2 ] && ok "kill -9 of a background compile: no image" || fail "kill -9 (background): $(entries) images"
