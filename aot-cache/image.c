@@ -201,7 +201,7 @@ struct wr_image {
   void **entries; /* per defined function */
 };
 
-/* Reads and checks a whole image: digest first (unless the caller has), then the
+/* Reads and checks a whole image: digest first (unless skipped), then the
  * structure. */
 static int load_checked(int fd, bool digest, uint8_t **bufp, size_t *lenp, wr_image_header *h, wr_error *err) {
   size_t size;
@@ -236,12 +236,10 @@ int wr_image_verify(int fd, wr_image_info *info, wr_error *err) {
   return 0;
 }
 
-int wr_image_open(int fd, wr_image **out, wr_error *err) { return wr_image_open_checked(fd, false, out, err); }
-
-int wr_image_open_checked(int fd, bool digest_checked, wr_image **out, wr_error *err) {
+int wr_image_open_flags(int fd, unsigned flags, wr_image **out, wr_error *err) {
   wr_image *img = calloc(1, sizeof *img);
   if (!img) return wr_err(err, WR_ERR_NOMEM, "out of memory");
-  int rc = load_checked(fd, !digest_checked, &img->buf, &img->len, &img->h, err);
+  int rc = load_checked(fd, !(flags & WR_IMAGE_SKIP_DIGEST), &img->buf, &img->len, &img->h, err);
   if (rc < 0) {
     free(img);
     return rc;
@@ -344,6 +342,8 @@ fail:
   munmap(base, span);
   return rc;
 }
+
+int wr_image_open(int fd, wr_image **out, wr_error *err) { return wr_image_open_flags(fd, 0, out, err); }
 
 void wr_image_free(wr_image *img) {
   if (!img) return;

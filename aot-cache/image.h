@@ -101,10 +101,11 @@ int wr_image_sniff(const uint8_t *buf, size_t len);
 typedef struct wr_image wr_image;
 /* Reads the whole file, checks it as wr_image_verify does. Maps nothing. */
 int wr_image_open(int fd, wr_image **out, wr_error *err);
-/* The same, but digest_checked says the caller has checked the digest of this
- * file already (the cache: at publish, or since its stamp; aot-cache/cache.h), so
- * only the structure is checked here. */
-int wr_image_open_checked(int fd, bool digest_checked, wr_image **out, wr_error *err);
+/* The same; with WR_IMAGE_SKIP_DIGEST the digest is not computed (for a store that
+ * checked it when the file was made and keeps it where only its owner writes):
+ * the structure is still checked in full. */
+#define WR_IMAGE_SKIP_DIGEST 1u
+int wr_image_open_flags(int fd, unsigned flags, wr_image **out, wr_error *err);
 /* Maps the code PROT_READ|PROT_EXEC from fd (the one given to wr_image_open) and the
  * data read-write with its relocations applied; checks the CPU can run the code. */
 int wr_image_map(wr_image *img, wr_error *err);
@@ -118,12 +119,17 @@ int wr_image_bind(const wr_image *img, const wr_module *m, wr_error *err);
 /* After wr_image_map: per defined function, its uniform compiled entry. */
 void *const *wr_image_entries(const wr_image *img, uint32_t *n);
 
-/* writer.c: turns `obj`, the ELF relocatable object LLVM made for module m (one
- * wasm_entry_N per defined function, wasm_func_N where not inlined), into an image
- * embedding wasm[0..len), and writes it to out_fd from offset 0 (truncating it).
- * Refuses, with a message naming it, any section, symbol or relocation type it
- * cannot place correctly. */
-int wr_image_write(const uint8_t *obj, size_t obj_len, const wr_module *m, const uint8_t *wasm, size_t len,
+/* writer.c: turns the ELF relocatable objects LLVM made for module m (between
+ * them one wasm_entry_N per defined function, and wasm_func_N where not inlined;
+ * references between objects by global symbol) into an image embedding
+ * wasm[0..len), and writes it to out_fd from offset 0 (truncating it). Refuses,
+ * with a message naming it, any section, symbol or relocation type it cannot place
+ * correctly. */
+typedef struct wr_image_obj {
+  const uint8_t *p; /* 8-byte aligned */
+  size_t len;
+} wr_image_obj;
+int wr_image_write(const wr_image_obj *objs, size_t nobjs, const wr_module *m, const uint8_t *wasm, size_t len,
                    const uint8_t key[32], const char *fingerprint, int out_fd, wr_error *err);
 
 /* SHA-256 of an image in memory, with its digest field taken as zero. */

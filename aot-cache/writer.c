@@ -168,16 +168,79 @@ static const char *sym_name(const obj *o, const Elf64_Sym *s) {
   return memchr(n, 0, o->strtab_len - s->st_name) ? n : "?";
 }
 
-/* The image address of symbol i, or an error for one that is not in a placed
- * section. */
-static int sym_addr(const obj *o, uint32_t i, uint64_t *addr, wr_error *err) {
+/* ---- defined symbols of every object, by name --------------------------------- */
+
+typedef struct def {
+  const char *name; /* NULL: empty slot */
+  uint32_t obj;
+  const Elf64_Sym *sym;
+} def;
+
+typedef struct symmap {
+  def *slots;
+  size_t cap; /* a power of two */
+} symmap;
+
+static uint64_t hash_name(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  while (*s) h = (h ^ (uint8_t)*s++) * 1099511628211ull;
+  return h;
+}
+
+/* Every defined function (local or global) and every defined global symbol: the
+ * former name the wasm functions, the latter resolve references between objects.
+ * A name defined twice keeps its first definition, and a global wins over a local. */
+static int symmap_build(symmap *map, obj *os, size_t nobjs, wr_error *err) {
+  size_t n = 0;
+  for (size_t k = 0; k < nobjs; k++) n += os[k].nsyms;
+  map->cap = 16;
+  while (map->cap < 2 * n) map->cap *= 2;
+  if (!(map->slots = calloc(map->cap, sizeof *map->slots))) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  for (size_t k = 0; k < nobjs; k++) {
+    obj *o = &os[k];
+    for (uint32_t i = 1; i < o->nsyms; i++) {
+      const Elf64_Sym *s = &o->syms[i];
+      int bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
+      if (s->st_shndx == SHN_UNDEF || s->st_shndx >= o->nsec || o->secs[s->st_shndx].seg == SEG_NONE) continue;
+      if (bind == STB_LOCAL && type != STT_FUNC) continue;
+      const char *name = sym_name(o, s);
+      if (!*name || strcmp(name, "?") == 0) continue;
+      size_t at = hash_name(name) & (map->cap - 1);
+      while (map->slots[at].name && strcmp(map->slots[at].name, name) != 0) at = (at + 1) & (map->cap - 1);
+      def *d = &map->slots[at];
+      if (d->name && !(ELF64_ST_BIND(d->sym->st_info) == STB_LOCAL && bind != STB_LOCAL)) continue;
+      *d = (def){name, (uint32_t)k, s};
+    }
+  }
+  return 0;
+}
+
+static const def *symmap_find(const symmap *map, const char *name) {
+  size_t at = hash_name(name) & (map->cap - 1);
+  while (map->slots[at].name) {
+    if (strcmp(map->slots[at].name, name) == 0) return &map->slots[at];
+    at = (at + 1) & (map->cap - 1);
+  }
+  return NULL;
+}
+
+static uint64_t def_addr(const obj *os, const def *d) { return os[d->obj].secs[d->sym->st_shndx].addr + d->sym->st_value; }
+
+/* The image address of symbol i of o: defined in o, or a global symbol another
+ * object defines; anything else is refused. */
+static int sym_addr(const obj *os, const obj *o, const symmap *map, uint32_t i, uint64_t *addr, wr_error *err) {
   if (i >= o->nsyms) return obj_bad(err, "relocation symbol index");
   const Elf64_Sym *s = &o->syms[i];
-  if (s->st_shndx == SHN_UNDEF)
-    return wr_err(err, WR_ERR_IO,
-                  "aot: the code needs the symbol %s from outside the module, which an image cannot have "
-                  "(everything must go through wr_ctx)",
-                  sym_name(o, s));
+  if (s->st_shndx == SHN_UNDEF) {
+    const def *d = symmap_find(map, sym_name(o, s));
+    if (!d || ELF64_ST_BIND(d->sym->st_info) == STB_LOCAL)
+      return wr_err(err, WR_ERR_IO,
+                    "aot: the code needs the symbol %s from outside the module, which an image cannot have "
+                    "(everything must go through wr_ctx)",
+                    sym_name(o, s));
+    *addr = def_addr(os, d);
+    return 0;
+  }
   if (s->st_shndx >= o->nsec || o->secs[s->st_shndx].seg == SEG_NONE)
     return wr_err(err, WR_ERR_IO, "aot: symbol %s is not in a section the image holds", sym_name(o, s));
   *addr = o->secs[s->st_shndx].addr + s->st_value;
@@ -188,23 +251,50 @@ static int sym_addr(const obj *o, uint32_t i, uint64_t *addr, wr_error *err) {
 
 static uint64_t page_up(uint64_t v) { return (v + WR_IMAGE_PAGE - 1) & ~(uint64_t)(WR_IMAGE_PAGE - 1); }
 
-/* Lays the sections of segment seg out from *at, copying their bytes into img. */
-static void place(obj *o, buf *img, int seg, uint64_t *at) {
-  for (uint32_t i = 0; i < o->nsec; i++) {
-    in_sec *is = &o->secs[i];
-    if (is->seg != seg) continue;
-    uint64_t a = is->sh->sh_addralign ? is->sh->sh_addralign : 1;
-    *at = (*at + a - 1) / a * a;
-    is->addr = *at;
-    *at += is->sh->sh_size;
-    if (seg != SEG_BSS) {
-      if (img->len < is->addr) buf_reserve(img, is->addr - img->len);
-      buf_add(img, o->p + is->sh->sh_offset, is->sh->sh_size);
+/* An output section: every input section of one name in one segment, placed
+ * together. */
+typedef struct out_sec {
+  const char *name;
+  int seg;
+  uint64_t addr, end;
+  const Elf64_Shdr *first; /* for type, flags, alignment */
+} out_sec;
+
+/* Lays out the sections of segment seg from *at, those of one name together (one
+ * output section each, appended to outs), copying their bytes into img. */
+static int place(obj *os, size_t nobjs, buf *img, int seg, uint64_t *at, out_sec **outs, uint32_t *nouts,
+                 wr_error *err) {
+  for (size_t k = 0; k < nobjs; k++)
+    for (uint32_t i = 0; i < os[k].nsec; i++) {
+      in_sec *first = &os[k].secs[i];
+      if (first->seg != seg || first->out_idx) continue;
+      out_sec *o = realloc(*outs, (*nouts + 1) * sizeof *o);
+      if (!o) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+      *outs = o;
+      uint32_t idx = ++*nouts; /* section header index: 0 is the null header */
+      out_sec *os_ = &o[idx - 1];
+      *os_ = (out_sec){.name = first->name, .seg = seg, .first = first->sh};
+      for (size_t k2 = k; k2 < nobjs; k2++)
+        for (uint32_t i2 = k2 == k ? i : 0; i2 < os[k2].nsec; i2++) {
+          in_sec *is = &os[k2].secs[i2];
+          if (is->seg != seg || is->out_idx || strcmp(is->name, first->name) != 0) continue;
+          uint64_t a = is->sh->sh_addralign ? is->sh->sh_addralign : 1;
+          *at = (*at + a - 1) / a * a;
+          is->addr = *at;
+          is->out_idx = idx;
+          if (is == first) os_->addr = *at;
+          *at += is->sh->sh_size;
+          os_->end = *at;
+          if (seg != SEG_BSS) {
+            if (img->len < is->addr) buf_reserve(img, is->addr - img->len);
+            buf_add(img, os[k2].p + is->sh->sh_offset, is->sh->sh_size);
+          }
+        }
     }
-  }
+  return img->oom ? wr_err(err, WR_ERR_NOMEM, "out of memory") : 0;
 }
 
-static int relocate(obj *o, buf *img, buf *relocs, wr_error *err) {
+static int relocate(const obj *os, const obj *o, const symmap *map, buf *img, buf *relocs, wr_error *err) {
   for (uint32_t i = 0; i < o->nsec; i++) {
     const Elf64_Shdr *rs = &o->sh[i];
     if (rs->sh_type == SHT_REL)
@@ -224,12 +314,12 @@ static int relocate(obj *o, buf *img, buf *relocs, wr_error *err) {
       if (r[k].r_offset > t->sh->sh_size || width > t->sh->sh_size - r[k].r_offset)
         return obj_bad(err, "relocation offset");
       uint64_t P = t->addr + r[k].r_offset, S = 0;
-      int rc = sym_addr(o, (uint32_t)ELF64_R_SYM(r[k].r_info), &S, err);
+      int rc = sym_addr(os, o, map, (uint32_t)ELF64_R_SYM(r[k].r_info), &S, err);
       if (rc < 0) return rc;
       uint64_t v = S + (uint64_t)r[k].r_addend;
       switch (type) {
       case R_X86_64_PC32:
-      case R_X86_64_PLT32: { /* PLT32: to a function defined here, so directly */
+      case R_X86_64_PLT32: { /* PLT32: to a function defined in the image, so directly */
         int64_t d = (int64_t)(v - P);
         if (d != (int32_t)d) return wr_err(err, WR_ERR_IO, "aot: a PC-relative reference spans more than 2 GiB");
         int32_t d32 = (int32_t)d;
@@ -261,15 +351,11 @@ static int relocate(obj *o, buf *img, buf *relocs, wr_error *err) {
   return 0;
 }
 
-/* Finds the defined symbol `name` (wasm_entry_N or wasm_func_N). */
-static const Elf64_Sym *find_func(const obj *o, const char *name) {
-  for (uint32_t i = 1; i < o->nsyms; i++) {
-    const Elf64_Sym *s = &o->syms[i];
-    if (ELF64_ST_TYPE(s->st_info) == STT_FUNC && s->st_shndx != SHN_UNDEF && s->st_shndx < o->nsec &&
-        o->secs[s->st_shndx].seg == SEG_TEXT && strcmp(sym_name(o, s), name) == 0)
-      return s;
-  }
-  return NULL;
+/* The defined function `name` (wasm_entry_N or wasm_func_N) in the code. */
+static const def *find_func(const obj *os, const symmap *map, const char *name) {
+  const def *d = symmap_find(map, name);
+  return d && ELF64_ST_TYPE(d->sym->st_info) == STT_FUNC && os[d->obj].secs[d->sym->st_shndx].seg == SEG_TEXT ? d
+                                                                                                              : NULL;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len, wr_error *err) {
@@ -285,23 +371,32 @@ static int write_all(int fd, const uint8_t *p, size_t len, wr_error *err) {
   return 0;
 }
 
-int wr_image_write(const uint8_t *objp, size_t obj_len, const wr_module *m, const uint8_t *wasm, size_t len,
+int wr_image_write(const wr_image_obj *objs, size_t nobjs, const wr_module *m, const uint8_t *wasm, size_t len,
                    const uint8_t key[32], const char *fingerprint, int out_fd, wr_error *err) {
-  obj o = {.p = objp, .len = obj_len};
   buf img = {0}, relocs = {0}, funcs = {0}, syms = {0}, strs = {0}, shstr = {0}, shdrs = {0};
-  int rc;
+  symmap map = {0};
+  out_sec *outs = NULL;
+  uint32_t nouts = 0;
+  int rc = 0;
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   if (ndef == 0) return wr_err(err, WR_ERR_USAGE, "aot: the module defines no function: nothing to compile");
   if (strlen(fingerprint) >= sizeof((wr_image_header *)0)->fingerprint)
     return wr_err(err, WR_ERR_USAGE, "aot: the compiler fingerprint is too long");
-  if (((uintptr_t)objp) % 8) return obj_bad(err, "misaligned buffer");
-  if ((rc = obj_parse(&o, err)) < 0) goto out;
+  if (nobjs == 0) return obj_bad(err, "no object");
+  obj *os = calloc(nobjs, sizeof *os);
+  if (!os) return wr_err(err, WR_ERR_NOMEM, "out of memory");
+  for (size_t k = 0; k < nobjs && rc == 0; k++) {
+    os[k] = (obj){.p = objs[k].p, .len = objs[k].len};
+    rc = ((uintptr_t)objs[k].p) % 8 ? obj_bad(err, "misaligned buffer") : obj_parse(&os[k], err);
+  }
+  if (rc < 0) goto out;
 
   /* Layout: headers, then the segments. */
   buf_reserve(&img, WR_IMAGE_PAGE);
   uint64_t at = WR_IMAGE_PAGE;
-  place(&o, &img, SEG_TEXT, &at);
-  place(&o, &img, SEG_RODATA, &at);
+  if ((rc = place(os, nobjs, &img, SEG_TEXT, &at, &outs, &nouts, err)) < 0 ||
+      (rc = place(os, nobjs, &img, SEG_RODATA, &at, &outs, &nouts, err)) < 0)
+    goto out;
   uint64_t text_off = WR_IMAGE_PAGE, text_size = at - text_off;
   if (text_size == 0) {
     rc = obj_bad(err, "no code");
@@ -309,80 +404,72 @@ int wr_image_write(const uint8_t *objp, size_t obj_len, const wr_module *m, cons
   }
   uint64_t data_off = page_up(at);
   at = data_off;
-  place(&o, &img, SEG_DATA, &at);
+  if ((rc = place(os, nobjs, &img, SEG_DATA, &at, &outs, &nouts, err)) < 0) goto out;
   uint64_t data_filesz = at - data_off;
-  place(&o, &img, SEG_BSS, &at);
+  if ((rc = place(os, nobjs, &img, SEG_BSS, &at, &outs, &nouts, err)) < 0) goto out;
   uint64_t data_memsz = at - data_off;
   if (data_memsz == 0) data_off = 0;
-  if (img.oom) {
-    rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
-    goto out;
-  }
-  if ((rc = relocate(&o, &img, &relocs, err)) < 0) goto out;
+  if ((rc = symmap_build(&map, os, nobjs, err)) < 0) goto out;
+  for (size_t k = 0; k < nobjs; k++)
+    if ((rc = relocate(os, &os[k], &map, &img, &relocs, err)) < 0) goto out;
   if (relocs.len && !data_memsz) { /* cannot happen: relocate refuses R_X86_64_64 outside data */
     rc = obj_bad(err, "relocations without data");
     goto out;
   }
 
+  /* Section headers: null, the placed sections, then ours. */
+  buf_add(&shstr, "", 1);
+  Elf64_Shdr null_sh = {0};
+  buf_add(&shdrs, &null_sh, sizeof null_sh);
+  for (uint32_t i = 0; i < nouts; i++) {
+    const Elf64_Shdr *f = outs[i].first;
+    Elf64_Shdr sh = {.sh_name = str_add(&shstr, outs[i].name), .sh_type = f->sh_type,
+                     .sh_flags = f->sh_flags & (SHF_ALLOC | SHF_EXECINSTR | SHF_WRITE | SHF_MERGE | SHF_STRINGS),
+                     .sh_addr = outs[i].addr, .sh_offset = outs[i].seg == SEG_BSS ? img.len : outs[i].addr,
+                     .sh_size = outs[i].end - outs[i].addr, .sh_addralign = f->sh_addralign,
+                     .sh_entsize = f->sh_entsize};
+    buf_add(&shdrs, &sh, sizeof sh);
+  }
+  uint32_t nout = nouts + 1;
+
   /* The function table and the symbols. */
   buf_add(&strs, "", 1);
   Elf64_Sym null_sym = {0};
   buf_add(&syms, &null_sym, sizeof null_sym);
-  buf_add(&shstr, "", 1);
   for (uint32_t i = 0; i < ndef; i++) {
     uint32_t f = m->nimported_funcs + i;
     char ename[40], nname[40];
     snprintf(ename, sizeof ename, "wasm_entry_%u", f);
     snprintf(nname, sizeof nname, "wasm_func_%u", f);
-    const Elf64_Sym *es = find_func(&o, ename), *ns = find_func(&o, nname);
+    const def *es = find_func(os, &map, ename), *ns = find_func(os, &map, nname);
     if (!es) {
       rc = wr_err(err, WR_ERR_IO, "aot: the object has no %s", ename);
       goto out;
     }
-    wr_image_func fe = {.entry = o.secs[es->st_shndx].addr + es->st_value, .native = WR_IMAGE_NO_NATIVE};
-    if (ns) fe.native = o.secs[ns->st_shndx].addr + ns->st_value;
+    wr_image_func fe = {.entry = def_addr(os, es), .native = ns ? def_addr(os, ns) : WR_IMAGE_NO_NATIVE};
     buf_add(&funcs, &fe, sizeof fe);
     const char *wname = m->func_names && m->func_names[f] && *m->func_names[f] ? m->func_names[f] : nname;
     /* The body gets the wasm name; the uniform entry its own, unless LLVM inlined
-     * the body into it. st_shndx is fixed below, once section indices are known. */
-    Elf64_Sym s = {.st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_other = STV_DEFAULT};
+     * the body into it. */
+    Elf64_Sym sy = {.st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), .st_other = STV_DEFAULT};
     if (ns) {
-      s.st_name = str_add(&strs, wname);
-      s.st_value = fe.native;
-      s.st_size = ns->st_size;
-      s.st_shndx = ns->st_shndx;
-      buf_add(&syms, &s, sizeof s);
+      sy.st_name = str_add(&strs, wname);
+      sy.st_value = fe.native;
+      sy.st_size = ns->sym->st_size;
+      sy.st_shndx = (uint16_t)os[ns->obj].secs[ns->sym->st_shndx].out_idx;
+      buf_add(&syms, &sy, sizeof sy);
     }
-    s.st_name = str_add(&strs, ns ? ename : wname);
-    s.st_value = fe.entry;
-    s.st_size = es->st_size;
-    s.st_shndx = es->st_shndx;
-    buf_add(&syms, &s, sizeof s);
+    sy.st_name = str_add(&strs, ns ? ename : wname);
+    sy.st_value = fe.entry;
+    sy.st_size = es->sym->st_size;
+    sy.st_shndx = (uint16_t)os[es->obj].secs[es->sym->st_shndx].out_idx;
+    buf_add(&syms, &sy, sizeof sy);
   }
 
-  /* Section headers: null, the placed sections, then ours. */
-  Elf64_Shdr null_sh = {0};
-  buf_add(&shdrs, &null_sh, sizeof null_sh);
-  uint32_t nout = 1;
-  for (int seg = SEG_TEXT; seg <= SEG_BSS; seg++)
-    for (uint32_t i = 0; i < o.nsec; i++) {
-      in_sec *is = &o.secs[i];
-      if (is->seg != seg) continue;
-      Elf64_Shdr s = {.sh_name = str_add(&shstr, is->name), .sh_type = is->sh->sh_type,
-                      .sh_flags = is->sh->sh_flags & (SHF_ALLOC | SHF_EXECINSTR | SHF_WRITE | SHF_MERGE | SHF_STRINGS),
-                      .sh_addr = is->addr, .sh_offset = is->addr, .sh_size = is->sh->sh_size,
-                      .sh_addralign = is->sh->sh_addralign, .sh_entsize = is->sh->sh_entsize};
-      buf_add(&shdrs, &s, sizeof s);
-      is->out_idx = nout++;
-    }
-  /* Symbols name output sections. */
-  for (size_t k = sizeof(Elf64_Sym); k + sizeof(Elf64_Sym) <= syms.len && !syms.oom; k += sizeof(Elf64_Sym)) {
-    Elf64_Sym *s = (Elf64_Sym *)(syms.p + k);
-    s->st_shndx = (uint16_t)o.secs[s->st_shndx].out_idx;
-  }
-
-  /* The tail of the file: function table, relocations, module, symbols, names. */
-  buf_align(&img, 8);
+  /* The tail of the file: function table, relocations, module, symbols, names,
+   * from a page of its own: the code's last page, mapped executable whole, must
+   * hold nothing else (not the module's bytes above all). */
+  buf_reserve(&img, page_up(img.len) - img.len);
   uint64_t funcs_off = buf_add(&img, funcs.p, funcs.len);
   buf_align(&img, 8);
   uint64_t relocs_off = relocs.len ? buf_add(&img, relocs.p, relocs.len) : img.len;
@@ -466,7 +553,10 @@ int wr_image_write(const uint8_t *objp, size_t obj_len, const wr_module *m, cons
   }
   rc = write_all(out_fd, img.p, img.len, err);
 out:
-  free(o.secs);
+  for (size_t k = 0; k < nobjs; k++) free(os[k].secs);
+  free(os);
+  free(map.slots);
+  free(outs);
   free(img.p);
   free(relocs.p);
   free(funcs.p);

@@ -93,8 +93,7 @@ static int run_job(struct job *j, bool sandbox) {
   wr_error err;
   wr_error_clear(&err);
   wr_sandbox_fd keep[2] = {{.fd = j->module_fd}, {.fd = j->out_fd}};
-  /* LLVM makes the system calls of the JIT modes (thread pool sizing, probes),
-   * but a compile makes no executable memory: MDWE and the PROT_EXEC filter stay. */
+  /* LLVM's threads and probes, but no executable memory: MDWE stays on. */
   wr_sandbox_config sc = {.enabled = true, .compile = true, .keep = keep, .nkeep = 2};
   wr_sandbox sb;
   if (wr_sandbox_spawn(&sc, compile_child, j, &sb, &err) < 0) {

@@ -282,7 +282,7 @@ static int open_image(const wr_config *cfg, wr_resources *res, const uint8_t *by
         (rc = res->compiler->compile(bytes, len, 2, NULL, fp, fd, err)) < 0)
       return rc;
   }
-  if ((rc = wr_image_open_checked(fd, res->image_checked, img, err)) < 0) return rc;
+  if ((rc = wr_image_open_flags(fd, res->image_checked ? WR_IMAGE_SKIP_DIGEST : 0, img, err)) < 0) return rc;
   if (res->mode == WR_MODE_AOT && (rc = wr_image_map(*img, err)) < 0) return rc;
   if (cfg->verbose > 1) fprintf(stderr, "wasm-run: %s: AOT image of %s\n", cfg->module, wr_image_get_info(*img)->fingerprint);
   return 0;

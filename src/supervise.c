@@ -47,8 +47,9 @@ int wr_supervise_run(const wr_config *cfg, wr_resources *res) {
     keep[nkeep++] = (wr_sandbox_fd){.fd = res->preopens[i].host_fd, .dir = !res->preopens[i].socket,
                                     .readonly = res->preopens[i].readonly};
   wr_sandbox_config sc = {.enabled = cfg->sandbox, .net_host = cfg->net_host, .verbose = cfg->verbose,
+                          .jit = res->mode == WR_MODE_FAST_JIT || res->mode == WR_MODE_LLVM_JIT,
                           /* aot of a .wasm compiles in the child, with LLVM's system calls */
-                          .jit = res->mode == WR_MODE_FAST_JIT || res->mode == WR_MODE_LLVM_JIT || res->compiler,
+                          .compile = res->compiler != NULL,
                           .map_exec = res->mode == WR_MODE_AOT && res->image_fd >= 0, .exec_fd = res->image_fd,
                           .keep = keep, .nkeep = nkeep};
   struct run_args args = {cfg, res};

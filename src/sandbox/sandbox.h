@@ -35,8 +35,8 @@ typedef struct wr_sandbox_config {
   bool enabled;        /* false: --sandbox=none, a plain child */
   bool net_host;       /* --net=host: no network namespace */
   bool jit;            /* a mode that makes executable memory runs: no MDWE, PROT_EXEC allowed */
-  bool compile;        /* the AOT compiler runs: LLVM's threads and probes as for jit, but
-                          no executable memory (MDWE and the PROT_EXEC filter stay) */
+  bool compile;        /* LLVM compiles in the process (aot): its threads and probes, but no
+                          executable memory and MDWE on */
   bool map_exec;       /* aot: exec_fd (an AOT image) may be mapped PROT_EXEC, never writable */
   int exec_fd;
   int verbose;         /* 1: say what the kernel lacks; 2: also time each step */

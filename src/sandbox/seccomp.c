@@ -48,8 +48,8 @@ static const char *const allowed[] = {
     "accept4", "recvmsg", "sendmsg", "shutdown",
 };
 
-/* Added for the modes that compile to native code in the process (llvm-jit): what
- * LLVM's ORC JIT calls besides the above. */
+/* Added for the modes that compile to native code in the process (llvm-jit, and aot
+ * compiling a module): what LLVM calls besides the above. */
 static const char *const allowed_jit[] = {
     "sched_getaffinity", "sysinfo",           /* LLVM sizing its thread pool */
     "set_robust_list", "rseq",                /* glibc starting its threads */

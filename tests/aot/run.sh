@@ -39,6 +39,10 @@ for o in 0 1 3; do
   "$WASM_RUN" compile --opt=$o "$builddir/examples/fib.wasm" -o "$tmp/fib$o.wrimg"
   expect "compile --opt=$o" "$("$WASM_RUN" --invoke=fib "$tmp/fib$o.wrimg" 22)" 17711
 done
+# Split into parts (as big modules are), the calls between parts resolved by the writer.
+WR_AOT_PARTS=2 "$WASM_RUN" compile "$builddir/examples/fib.wasm" -o "$tmp/fib-parts.wrimg"
+expect "two parts: fib" "$("$WASM_RUN" --invoke=fib "$tmp/fib-parts.wrimg" 20)" 6765
+expect "two parts: fib_iter" "$("$WASM_RUN" --invoke=fib_iter "$tmp/fib-parts.wrimg" 90)" 2880067194370816120
 expect "image is ELF" "$(head -c 4 "$fib" | od -An -c | tr -d ' ')" '177ELF'
 
 # ---- the image's structure as tools see it ----------------------------------------
@@ -89,6 +93,28 @@ EOF
   else
     echo "skip perf: perf record is not allowed here"
   fi
+fi
+
+# Traps from image code through the command (sandbox on): the guard region's fault,
+# the native stack check, an explicit check; the same lines as classic.
+if command -v "$WAT2WASM" >/dev/null; then
+  cat >"$tmp/trap.wat" <<'EOF'
+(module
+  (memory 1)
+  (func $oob (export "oob") (result i32) (i32.load (i32.const 70000)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func $div (export "div") (param i32) (result i32) (i32.div_u (i32.const 7) (local.get 0))))
+EOF
+  "$WAT2WASM" --debug-names "$tmp/trap.wat" -o "$tmp/trap.wasm" && "$WASM_RUN" compile "$tmp/trap.wasm" -o "$tmp/trap.wrimg"
+  for t in "oob:out of bounds memory access in function oob" "deep 0:call stack exhausted in function deep" \
+    "div 0:integer divide by zero in function div"; do
+    call=${t%%:*}
+    # shellcheck disable=SC2086 # "deep 0": the export, then its argument after the module
+    "$WASM_RUN" --invoke=${call%% *} "$tmp/trap.wrimg" $([ "$call" != "${call#* }" ] && echo "${call#* }") \
+      >/dev/null 2>"$tmp/err"
+    expect "trap: ${t%%:*}" "$? $(cat "$tmp/err")" "134 wasm-run: trap: ${t#*:}"
+  done
 fi
 
 # ---- damaged images ----------------------------------------------------------------
@@ -158,6 +184,8 @@ if command -v "$cc" >/dev/null && [ -f "$sysroot/lib/wasm32-wasi/libc.a" ]; then
   wr=
   "$WASM_RUN" "$tmp/sleeper.wrimg" exit 3
   expect "image: the guest's exit status" $? 3
+  WR_AOT_PARTS=5 "$WASM_RUN" compile "$tmp/sleeper.wasm" -o "$tmp/sleeper5.wrimg" && "$WASM_RUN" "$tmp/sleeper5.wrimg" exit 4
+  expect "five parts: the guest's exit status" $? 4
   if [ -x "$builddir/tests/llvm/mdwe-exec" ]; then
     "$builddir/tests/llvm/mdwe-exec" "$WASM_RUN" "$tmp/sleeper.wrimg" exit 5 2>"$tmp/err"
     rc=$?

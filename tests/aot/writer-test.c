@@ -34,7 +34,7 @@ static int write_image(int fd, uint32_t text_reloc, int undefined, wr_error *err
   size_t len = template_object(objbuf, text_reloc, undefined);
   wr_module *m = NULL;
   int rc = wr_module_load(template_wasm, sizeof template_wasm, &m, err);
-  if (rc == 0) rc = wr_image_write(objbuf, len, m, template_wasm, sizeof template_wasm, NULL, "writer-test", fd, err);
+  if (rc == 0) rc = wr_image_write(&(wr_image_obj){objbuf, len}, 1, m, template_wasm, sizeof template_wasm, NULL, "writer-test", fd, err);
   wr_module_free(m);
   return rc;
 }
@@ -162,6 +162,24 @@ int main(void) {
   char detail[64];
   snprintf(detail, sizeof detail, "%u of %zu bytes", wrong, len);
   check(wrong == 0 && crashed_not == len, "every flipped byte is refused", detail);
+
+  /* Without the digest, a flipped byte of code goes unnoticed, one of the header's
+   * offsets does not. */
+  memcpy(b, good, len);
+  b[h.text_off + 1] ^= 1;
+  put_file(fd, b, len);
+  wr_image *unchecked = NULL;
+  rc = wr_image_open_flags(fd, WR_IMAGE_SKIP_DIGEST, &unchecked, &err);
+  check(rc == 0, "WR_IMAGE_SKIP_DIGEST skips the digest", err.msg);
+  wr_image_free(unchecked);
+  unchecked = NULL;
+  memcpy(b, good, len);
+  b[WR_IMAGE_HEADER_OFF + offsetof(wr_image_header, funcs_off)] ^= 1;
+  put_file(fd, b, len);
+  rc = wr_image_open_flags(fd, WR_IMAGE_SKIP_DIGEST, &unchecked, &err);
+  check(rc < 0 && strcmp(err.msg, "damaged AOT image: function table out of range") == 0,
+        "WR_IMAGE_SKIP_DIGEST still checks the structure", rc ? err.msg : "opened");
+  wr_image_free(unchecked);
 
   /* Truncations. */
   for (size_t cut = 0; cut < len; cut += cut < 1100 ? 1 : 97) {

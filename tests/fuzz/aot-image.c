@@ -32,7 +32,7 @@ static void setup(void) {
   fd = memfd_create("fuzz-aot-image", MFD_CLOEXEC);
   size_t n = template_object(obj, R_X86_64_PC32, 0);
   if (fd < 0 || wr_module_load(template_wasm, sizeof template_wasm, &m, &err) < 0 ||
-      wr_image_write(obj, n, m, template_wasm, sizeof template_wasm, NULL, "fuzz", fd, &err) < 0) {
+      wr_image_write(&(wr_image_obj){obj, n}, 1, m, template_wasm, sizeof template_wasm, NULL, "fuzz", fd, &err) < 0) {
     fprintf(stderr, "fuzz-aot-image: making the template: %s\n", err.msg);
     abort();
   }

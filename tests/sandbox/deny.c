@@ -24,6 +24,7 @@
 
 static int dirfd_ro = -1;
 static int unkept_fd = -1; /* opened before the sandbox and not handed over */
+static int image_fd = -1;  /* aot: the one file that may be mapped executable */
 
 /* Probes that must fail with an errno return it (or -1 when they succeeded). */
 static long try_openat2(int dfd, const char *path, int flags) {
@@ -68,6 +69,15 @@ static int p_mprotect_exec(void) {
   if (p == MAP_FAILED) return errno;
   return mprotect(p, 4096, PROT_READ | PROT_EXEC) < 0 ? errno : 0;
 }
+static int p_map_image(void) { /* aot: the image's code, read+execute from its file */
+  return mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, image_fd, 0) == MAP_FAILED ? errno : 0;
+}
+static int p_map_image_wx(void) {
+  return mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE, image_fd, 0) == MAP_FAILED ? errno : 0;
+}
+static int p_map_other_exec(void) { /* another file: the directory fd stands in (mmap fails, but after seccomp) */
+  return mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, dirfd_ro, 0) == MAP_FAILED ? errno : 0;
+}
 static int p_mmap_rw(void) { /* allowed: what linear memory does */
   void *p = mmap(NULL, 1 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return errno;
@@ -95,8 +105,11 @@ static int p_userfaultfd(void) { return syscall(SYS_userfaultfd, 0) < 0 ? errno 
 static int p_io_uring(void) { return syscall(SYS_io_uring_setup, 1, NULL) < 0 ? errno : 0; }
 static int p_setuid(void) { return setuid(0) < 0 ? errno : 0; }
 
+enum { PLAIN, JIT, AOT_COMPILE };
 struct probe {
-  bool jit;                /* entered as for a JIT mode (threads, executable memory) */
+  int as;                  /* PLAIN; JIT: as for a JIT mode (threads, executable memory);
+                              AOT_COMPILE: as for aot compiling a module (threads, MDWE,
+                              only image_fd mapped executable) */
   const char *what;
   int (*fn)(void);
   int want_errno;          /* the errno the probe must see, or 0 for success; or
@@ -105,40 +118,49 @@ struct probe {
 };
 
 static const struct probe probes[] = {
-    {false, "open a host file (empty root)", p_host_file, ENOENT, NULL},
-    {false, "read beneath a read-only preopen", p_read_preopen, 0, NULL},
-    {false, "create beneath a read-only preopen (Landlock)", p_write_preopen, EACCES, NULL},
-    {false, "escape a preopen with ..", p_escape_preopen, EXDEV, NULL},
-    {false, "openat(preopen, \"..\") (Landlock)", p_dotdot, EACCES, NULL},
-    {false, "use an fd not handed over (closed)", p_unkept_fd, EBADF, NULL},
-    {false, "abort() ends the run with 134", p_abort, -134, NULL},
-    {false, "allocate linear memory", p_mmap_rw, 0, NULL},
+    {PLAIN, "open a host file (empty root)", p_host_file, ENOENT, NULL},
+    {PLAIN, "read beneath a read-only preopen", p_read_preopen, 0, NULL},
+    {PLAIN, "create beneath a read-only preopen (Landlock)", p_write_preopen, EACCES, NULL},
+    {PLAIN, "escape a preopen with ..", p_escape_preopen, EXDEV, NULL},
+    {PLAIN, "openat(preopen, \"..\") (Landlock)", p_dotdot, EACCES, NULL},
+    {PLAIN, "use an fd not handed over (closed)", p_unkept_fd, EBADF, NULL},
+    {PLAIN, "abort() ends the run with 134", p_abort, -134, NULL},
+    {PLAIN, "allocate linear memory", p_mmap_rw, 0, NULL},
 #ifdef WR_SANDBOX_PROC /* sanitizer builds allow read-only opens (sandbox.h) */
-    {false, "open() a host path (empty root)", p_open, ENOENT, NULL},
+    {PLAIN, "open() a host path (empty root)", p_open, ENOENT, NULL},
 #else
-    {false, "open() a host path", p_open, 0, "openat"},
+    {PLAIN, "open() a host path", p_open, 0, "openat"},
 #endif
-    {false, "create a socket", p_socket, 0, "socket"},
-    {false, "ptrace", p_ptrace, 0, "ptrace"},
-    {false, "mount", p_mount, 0, "mount"},
-    {false, "unshare a user namespace", p_unshare, 0, "unshare"},
-    {false, "execve", p_execve, 0, "execve"},
-    {false, "fork", p_fork, 0, "clone"},
-    {false, "mmap PROT_EXEC", p_mmap_exec, 0, "mmap"},
-    {false, "mprotect PROT_EXEC", p_mprotect_exec, 0, "mprotect"},
-    {false, "keyctl", p_keyctl, 0, "keyctl"},
-    {false, "bpf", p_bpf, 0, "bpf"},
-    {false, "perf_event_open", p_perf, 0, "perf_event_open"},
-    {false, "userfaultfd", p_userfaultfd, 0, "userfaultfd"},
-    {false, "io_uring_setup", p_io_uring, 0, "io_uring_setup"},
-    {false, "setuid(0)", p_setuid, 0, "setuid"},
+    {PLAIN, "create a socket", p_socket, 0, "socket"},
+    {PLAIN, "ptrace", p_ptrace, 0, "ptrace"},
+    {PLAIN, "mount", p_mount, 0, "mount"},
+    {PLAIN, "unshare a user namespace", p_unshare, 0, "unshare"},
+    {PLAIN, "execve", p_execve, 0, "execve"},
+    {PLAIN, "fork", p_fork, 0, "clone"},
+    {PLAIN, "mmap PROT_EXEC", p_mmap_exec, 0, "mmap"},
+    {PLAIN, "mprotect PROT_EXEC", p_mprotect_exec, 0, "mprotect"},
+    {PLAIN, "keyctl", p_keyctl, 0, "keyctl"},
+    {PLAIN, "bpf", p_bpf, 0, "bpf"},
+    {PLAIN, "perf_event_open", p_perf, 0, "perf_event_open"},
+    {PLAIN, "userfaultfd", p_userfaultfd, 0, "userfaultfd"},
+    {PLAIN, "io_uring_setup", p_io_uring, 0, "io_uring_setup"},
+    {PLAIN, "setuid(0)", p_setuid, 0, "setuid"},
     /* As for llvm-jit: threads and executable memory, but nothing else more. */
-    {true, "jit: mmap PROT_EXEC", p_mmap_exec, 0, NULL},
-    {true, "jit: start a thread", p_thread, 0, NULL},
-    {true, "jit: clone3 (ENOSYS, so glibc uses clone)", p_clone3, ENOSYS, NULL},
-    {true, "jit: clone a new user namespace", p_clone_userns, 0, "clone"},
-    {true, "jit: fork", p_fork, 0, "clone"},
-    {true, "jit: create a socket", p_socket, 0, "socket"},
+    {JIT, "jit: mmap PROT_EXEC", p_mmap_exec, 0, NULL},
+    {JIT, "jit: start a thread", p_thread, 0, NULL},
+    {JIT, "jit: clone3 (ENOSYS, so glibc uses clone)", p_clone3, ENOSYS, NULL},
+    {JIT, "jit: clone a new user namespace", p_clone_userns, 0, "clone"},
+    {JIT, "jit: fork", p_fork, 0, "clone"},
+    {JIT, "jit: create a socket", p_socket, 0, "socket"},
+    /* As for aot compiling a module in the run: threads, no executable memory but the
+     * image's read+execute mapping. */
+    {AOT_COMPILE, "aot: start a thread", p_thread, 0, NULL},
+    {AOT_COMPILE, "aot: map the image read+execute", p_map_image, 0, NULL},
+    {AOT_COMPILE, "aot: map the image writable+executable", p_map_image_wx, 0, "mmap"},
+    {AOT_COMPILE, "aot: map another file executable", p_map_other_exec, 0, "mmap"},
+    {AOT_COMPILE, "aot: mmap PROT_EXEC", p_mmap_exec, 0, "mmap"},
+    {AOT_COMPILE, "aot: mprotect PROT_EXEC", p_mprotect_exec, 0, "mprotect"},
+    {AOT_COMPILE, "aot: fork", p_fork, 0, "clone"},
 };
 
 static int run_probe(void *arg) {
@@ -174,12 +196,19 @@ int main(int argc, char **argv) {
     return 99;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
-  wr_sandbox_fd keep[] = {{.fd = dirfd_ro, .dir = true, .readonly = true}};
-  wr_sandbox_config cfg = {.enabled = true, .keep = keep, .nkeep = 1};
+  snprintf(path, sizeof path, "%s/image", argv[1]);
+  if ((f = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 || ftruncate(f, 4096) < 0) {
+    perror(path);
+    return 99;
+  }
+  image_fd = f;
+  wr_sandbox_fd keep[] = {{.fd = dirfd_ro, .dir = true, .readonly = true}, {.fd = image_fd}};
+  wr_sandbox_config cfg = {.enabled = true, .keep = keep, .nkeep = 2, .exec_fd = image_fd};
   int fails = 0;
   for (size_t i = 0; i < sizeof probes / sizeof *probes; i++) {
     const struct probe *p = &probes[i];
-    cfg.jit = p->jit;
+    cfg.jit = p->as == JIT;
+    cfg.compile = cfg.map_exec = p->as == AOT_COMPILE;
     wr_error err;
     wr_error_clear(&err);
     wr_sandbox sb;

@@ -7,10 +7,16 @@
  * constants and jump tables are PC-relative), every symbol hidden (no GOT), and
  * "no-builtins" on every function so that no optimisation turns a loop into a
  * call of memset or memcpy, which an image, reaching the runtime only through
- * wr_ctx, could not make. */
+ * wr_ctx, could not make.
+ *
+ * Big modules are split, as llvm-jit splits them, into parts of neighbouring
+ * functions compiled on their own threads and LLVM contexts; each part is one
+ * object, and the writer resolves the calls between them (global, hidden
+ * wasm_func_N symbols). $WR_AOT_PARTS=N forces N parts, for tests. */
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Target.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,10 +44,81 @@ static void prepare_functions(LLVMModuleRef M) {
   LLVMContextRef C = LLVMGetModuleContext(M);
   LLVMAttributeRef nb = LLVMCreateStringAttribute(C, "no-builtins", 11, "", 0);
   for (LLVMValueRef f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f)) {
-    if (LLVMIsDeclaration(f)) continue;
-    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, nb);
-    if (LLVMGetLinkage(f) != LLVMInternalLinkage) LLVMSetVisibility(f, LLVMHiddenVisibility);
+    /* Declarations too: wasm_func_N of other parts, called directly, never
+     * through a GOT or PLT. */
+    if (LLVMGetLinkage(f) != LLVMInternalLinkage && !LLVMGetIntrinsicID(f)) LLVMSetVisibility(f, LLVMHiddenVisibility);
+    if (!LLVMIsDeclaration(f)) LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, nb);
   }
+}
+
+#define PART_MIN_CODE (32u * 1024) /* bytes of wasm code below which a part is not worth a thread */
+
+typedef struct part_job {
+  const wr_module *m;
+  const uint32_t *func_part; /* NULL when the module is one part */
+  uint32_t part;
+  int opt;
+  const char *triple, *cpu, *features;
+  LLVMMemoryBufferRef obj; /* the result */
+  double t_ir, t_opt, t_code;
+  wr_error err;
+  int rc;
+} part_job;
+
+static void *compile_part(void *arg) {
+  part_job *j = arg;
+  static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
+                                               LLVMCodeGenLevelAggressive};
+  double t0 = now();
+  char *msg = NULL;
+  LLVMContextRef C = LLVMContextCreate();
+  LLVMModuleRef M = LLVMModuleCreateWithNameInContext("wasm", C);
+  LLVMTargetMachineRef tm = NULL;
+  LLVMTargetDataRef layout = NULL;
+  LLVMTargetRef target;
+  if (LLVMGetTargetFromTriple(j->triple, &target, &msg)) {
+    j->rc = wr_err(&j->err, WR_ERR_UNSUPPORTED, "aot: target %s: %s", j->triple, msg ? msg : "unknown");
+    goto out;
+  }
+  tm = LLVMCreateTargetMachine(target, j->triple, j->cpu, j->features, levels[j->opt], LLVMRelocPIC,
+                               LLVMCodeModelSmall);
+  if (!tm) {
+    j->rc = wr_err(&j->err, WR_ERR_UNSUPPORTED, "aot: no target machine for %s (%s)", j->triple, j->cpu);
+    goto out;
+  }
+  layout = LLVMCreateTargetDataLayout(tm);
+  LLVMSetTarget(M, j->triple);
+  LLVMSetModuleDataLayout(M, layout);
+  if ((j->rc = wr_llvm_translate(M, j->m, j->func_part, j->part, j->cpu, j->features, &j->err)) < 0) goto out;
+  prepare_functions(M);
+  j->t_ir = now() - t0;
+  if (getenv("WR_LLVM_VERIFY") && LLVMVerifyModule(M, LLVMPrintMessageAction, NULL)) {
+    j->rc = wr_err(&j->err, WR_ERR_IO, "aot: the generated IR does not verify");
+    goto out;
+  }
+  if ((j->rc = wr_llvm_optimize(M, tm, j->opt, &j->err)) < 0) goto out;
+  j->t_opt = now() - t0 - j->t_ir;
+  if (getenv("WR_LLVM_DUMP")) LLVMDumpModule(M);
+  if (LLVMTargetMachineEmitToMemoryBuffer(tm, M, LLVMObjectFile, &msg, &j->obj)) {
+    j->rc = wr_err(&j->err, WR_ERR_IO, "aot: code generation: %s", msg ? msg : "unknown");
+    j->obj = NULL;
+  }
+  j->t_code = now() - t0 - j->t_ir - j->t_opt;
+out:
+  LLVMDisposeMessage(msg);
+  if (layout) LLVMDisposeTargetData(layout);
+  if (tm) LLVMDisposeTargetMachine(tm);
+  LLVMDisposeModule(M);
+  LLVMContextDispose(C);
+  return NULL;
+}
+
+/* Cores this thread may run on. */
+static uint32_t cores(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) < 0) return 1;
+  int n = CPU_COUNT(&set);
+  return n > 0 ? (uint32_t)n : 1;
 }
 
 static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[32], const char *fingerprint,
@@ -60,62 +137,79 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
     return wr_err(err, WR_ERR_UNSUPPORTED, "aot: LLVM has no native target in this build");
   }
   double t0 = now();
+  uint32_t ndef = m->nfuncs - m->nimported_funcs;
+  /* Parts: contiguous runs of functions of about equal code size. */
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < ndef; i++) total += m->funcs[i].code_end - m->funcs[i].code;
+  uint32_t nparts = (uint32_t)(total / PART_MIN_CODE);
+  if (nparts > 1) {
+    uint32_t ncores = cores();
+    if (nparts > ncores) nparts = ncores;
+  }
+  const char *env = getenv("WR_AOT_PARTS");
+  if (env && atoi(env) > 0) nparts = (uint32_t)atoi(env);
+  if (nparts > ndef) nparts = ndef;
+  if (nparts < 1) nparts = 1;
   char *triple = LLVMGetDefaultTargetTriple();
   char *cpu = LLVMGetHostCPUName();
   char *features = LLVMGetHostCPUFeatures();
-  char *msg = NULL;
-  LLVMContextRef C = LLVMContextCreate();
-  LLVMModuleRef M = LLVMModuleCreateWithNameInContext("wasm", C);
-  LLVMTargetMachineRef tm = NULL;
-  LLVMTargetDataRef layout = NULL;
-  LLVMMemoryBufferRef obj = NULL;
-  LLVMTargetRef target;
+  uint32_t *func_part = NULL;
+  part_job *jobs = calloc(nparts, sizeof *jobs);
+  pthread_t *threads = calloc(nparts, sizeof *threads);
+  bool *started = calloc(nparts, sizeof *started);
+  wr_image_obj *objs = calloc(nparts, sizeof *objs);
+  if (!jobs || !threads || !started || !objs ||
+      (nparts > 1 && !(func_part = malloc(ndef * sizeof *func_part)))) {
+    rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if (func_part) {
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < ndef; i++) {
+      func_part[i] = total ? (uint32_t)(sum * nparts / total) : i * nparts / ndef;
+      sum += m->funcs[i].code_end - m->funcs[i].code;
+    }
+  }
+  for (uint32_t p = 0; p < nparts; p++) {
+    jobs[p] = (part_job){.m = m, .func_part = func_part, .part = p, .opt = opt, .triple = triple, .cpu = cpu,
+                         .features = features};
+    /* Part 0 runs here; where a thread cannot be made, its part runs here too. */
+    if (p > 0) started[p] = pthread_create(&threads[p], NULL, compile_part, &jobs[p]) == 0;
+  }
+  compile_part(&jobs[0]);
+  for (uint32_t p = 1; p < nparts; p++) {
+    if (started[p]) pthread_join(threads[p], NULL);
+    else compile_part(&jobs[p]);
+  }
   double t_ir = 0, t_opt = 0, t_code = 0;
-  if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
-    rc = wr_err(err, WR_ERR_UNSUPPORTED, "aot: target %s: %s", triple, msg ? msg : "unknown");
-    goto out;
+  size_t objsize = 0;
+  for (uint32_t p = 0; p < nparts; p++) {
+    t_ir += jobs[p].t_ir, t_opt += jobs[p].t_opt, t_code += jobs[p].t_code;
+    if (jobs[p].rc < 0 && rc == 0) {
+      rc = jobs[p].rc;
+      if (err) *err = jobs[p].err;
+    }
+    if (jobs[p].obj) {
+      objs[p] = (wr_image_obj){(const uint8_t *)LLVMGetBufferStart(jobs[p].obj), LLVMGetBufferSize(jobs[p].obj)};
+      objsize += objs[p].len;
+    }
   }
-  static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
-                                               LLVMCodeGenLevelAggressive};
-  tm = LLVMCreateTargetMachine(target, triple, cpu, features, levels[opt], LLVMRelocPIC, LLVMCodeModelSmall);
-  if (!tm) {
-    rc = wr_err(err, WR_ERR_UNSUPPORTED, "aot: no target machine for %s (%s)", triple, cpu);
-    goto out;
-  }
-  layout = LLVMCreateTargetDataLayout(tm);
-  LLVMSetTarget(M, triple);
-  LLVMSetModuleDataLayout(M, layout);
-  if ((rc = wr_llvm_translate(M, m, NULL, 0, cpu, features, err)) < 0) goto out;
-  prepare_functions(M);
-  t_ir = now() - t0;
-  if (getenv("WR_LLVM_VERIFY") && LLVMVerifyModule(M, LLVMPrintMessageAction, NULL)) {
-    rc = wr_err(err, WR_ERR_IO, "aot: the generated IR does not verify");
-    goto out;
-  }
-  if ((rc = wr_llvm_optimize(M, tm, opt, err)) < 0) goto out;
-  t_opt = now() - t0 - t_ir;
-  if (getenv("WR_LLVM_DUMP")) LLVMDumpModule(M);
-  if (LLVMTargetMachineEmitToMemoryBuffer(tm, M, LLVMObjectFile, &msg, &obj)) {
-    rc = wr_err(err, WR_ERR_IO, "aot: code generation: %s", msg ? msg : "unknown");
-    obj = NULL;
-    goto out;
-  }
-  t_code = now() - t0 - t_ir - t_opt;
-  rc = wr_image_write((const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), m, wasm, len, key,
-                      fingerprint ? fingerprint : "", out_fd, err);
+  if (rc == 0)
+    rc = wr_image_write(objs, nparts, m, wasm, len, key, fingerprint ? fingerprint : "", out_fd, err);
   if (rc == 0 && getenv("WR_LLVM_STATS"))
     fprintf(stderr,
-            "wasm-run: aot: %u functions compiled in %.1f ms (IR %.1f, optimisation %.1f, code %.1f ms), "
-            "object %zu bytes\n",
-            m->nfuncs - m->nimported_funcs, (now() - t0) * 1e3, t_ir * 1e3, t_opt * 1e3, t_code * 1e3,
-            LLVMGetBufferSize(obj));
+            "wasm-run: aot: %u functions (%llu bytes of code) compiled in %.1f ms on %u threads (thread time: IR "
+            "%.1f, optimisation %.1f, code %.1f ms), objects %zu bytes\n",
+            ndef, (unsigned long long)total, (now() - t0) * 1e3, nparts, t_ir * 1e3, t_opt * 1e3, t_code * 1e3,
+            objsize);
 out:
-  if (obj) LLVMDisposeMemoryBuffer(obj);
-  LLVMDisposeMessage(msg);
-  if (layout) LLVMDisposeTargetData(layout);
-  if (tm) LLVMDisposeTargetMachine(tm);
-  LLVMDisposeModule(M);
-  LLVMContextDispose(C);
+  for (uint32_t p = 0; jobs && p < nparts; p++)
+    if (jobs[p].obj) LLVMDisposeMemoryBuffer(jobs[p].obj);
+  free(jobs);
+  free(threads);
+  free(started);
+  free(objs);
+  free(func_part);
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);
