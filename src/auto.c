@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +91,19 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
     return run_now(cfg, res, "no usable cache", err);
   }
   if (cfg->quiet) wr_cache_set_warn(cache, NULL, NULL);
+  /* Images are mapped executable from the cache's files: a noexec mount refuses. */
+  struct statvfs vfs;
+  if (fstatvfs(wr_cache_dir_fd(cache), &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", wr_cache_path(cache));
+    wr_cache_close(cache);
+    if (explicit_aot)
+      return wr_err(err, WR_ERR_USAGE, "cache: %s: on a noexec mount, where images cannot run (see --cache-dir)", path);
+    if (!cfg->quiet)
+      fprintf(stderr, "wasm-run: warning: cache: %s: on a noexec mount, where images cannot run: running without it\n",
+              path);
+    return run_now(cfg, res, "no usable cache", err);
+  }
   int fd = -1;
   wr_error why_not;
   wr_error_clear(&why_not);

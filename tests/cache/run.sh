@@ -188,6 +188,29 @@ check "unusable cache: runs without it" 0 "6765" \
   "wasm-run: warning: cache: $tmp/afile/c: cannot make the directory: Not a directory: running without it" -- \
   "$WASM_RUN" --cache-dir="$tmp/afile/c" --invoke=fib "$tmp/fib.wasm" 20
 
+# Images run mapped from the cache's files: a cache on a noexec mount is not used.
+mkdir "$tmp/nx"
+if mount -t tmpfs -o noexec tmpfs "$tmp/nx" 2>/dev/null; then
+  check "cache on a noexec mount: auto runs without it" 0 "6765" \
+    "wasm-run: warning: cache: $tmp/nx/c: on a noexec mount, where images cannot run: running without it" -- \
+    "$WASM_RUN" --cache-dir="$tmp/nx/c" --invoke=fib "$tmp/fib.wasm" 20
+  check "cache on a noexec mount: --mode=aot refuses" 125 "" \
+    "wasm-run: cache: $tmp/nx/c: on a noexec mount, where images cannot run (see --cache-dir)" -- \
+    "$WASM_RUN" --mode=aot --cache-dir="$tmp/nx/c" --invoke=fib "$tmp/fib.wasm" 20
+  umount "$tmp/nx"
+else
+  echo "skip noexec: cannot mount a tmpfs here"
+fi
+
+# gc --max-size keeps the most recently used images that fit.
+export WASM_RUN_CACHE="$tmp/gc"
+"$WASM_RUN" compile --opt=0 "$tmp/fib.wasm" >/dev/null && sleep 1.1 && "$WASM_RUN" compile --opt=1 "$tmp/fib.wasm" >"$tmp/newest"
+size=$(stat -c %s "$(cat "$tmp/newest")")
+check "gc --max-size" 0 "removed 1 image ($(stat -c %s "$(find "$tmp/gc/v1" -name '*.wrimg' ! -path "$(cat "$tmp/newest")")") bytes)" "" -- \
+  "$WASM_RUN" cache gc --max-size="$size"
+[ "$(find "$tmp/gc/v1" -name '*.wrimg')" = "$(cat "$tmp/newest")" ] && ok "gc kept the newest" || fail "gc kept the wrong one"
+export WASM_RUN_CACHE="$tmp/cache"
+
 # kill -9 in the middle of a compile, waiting or in the background, leaves no
 # image, and the next start compiles afresh and runs right.
 big 400 "$tmp/big.wasm" || fail "making big.wasm"
