@@ -115,7 +115,7 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
     if (cfg->verbose) fprintf(stderr, "wasm-run: auto: cache hit\n");
   } else if (!compiler) {
     if (explicit_aot) {
-      rc = wr_err(err, WR_ERR_UNSUPPORTED, "--mode=aot: %s is not in the cache and this build cannot compile it "
+      rc = wr_err(err, WR_ERR_USAGE, "--mode=aot: %s is not in the cache and this build cannot compile it "
                   "(no LLVM plugin)", cfg->module);
       goto out;
     }
@@ -143,9 +143,12 @@ int wr_auto_choose(wr_config *cfg, wr_resources *res, wr_error *err) {
   } else {
     pid_t pid;
     const char *why;
-    char line[128];
-    rc = wr_cache_compile_background(cache, &job, &pid, &why, err);
-    if (rc < 0) goto out;
+    char line[WR_ERROR_MSG_MAX + 64];
+    wr_error bg;
+    wr_error_clear(&bg);
+    rc = wr_cache_compile_background(cache, &job, &pid, &why, &bg);
+    /* A compile that cannot start costs the next start its speed, not this run. */
+    if (rc < 0) why = bg.msg;
     if (rc == 1) snprintf(line, sizeof line, "miss, running in %s, compiling in background (pid %d)",
                           wr_mode_name(start_now_mode()), (int)pid);
     else snprintf(line, sizeof line, "miss, running in %s, not compiling: %s", wr_mode_name(start_now_mode()), why);
