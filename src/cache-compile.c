@@ -7,10 +7,10 @@
  * the temporary file the store made for the entry, and a pipe for its error. The
  * child cannot name, rename or touch any other file; the helper checks what it
  * wrote and publishes it. A waiting compile shows its progress on a terminal; a
- * background one is detached (its own session, niced, idle priority where there
- * is one CPU, stdio on /dev/null) and bounded: one per key (the lock), a limit on
- * how many run at once (slot locks), and a time limit. The run's start pays
- * one fork for it. */
+ * background one is detached (its own session, niced, kept to one core, or at
+ * idle priority where there is only one; stdio on /dev/null) and bounded: one per
+ * key (the lock), a limit on how many run at once (slot locks), and a time limit.
+ * The run's start pays one fork for it. */
 #include "cache-compile.h"
 
 #include <errno.h>
@@ -252,7 +252,18 @@ static _Noreturn void background(const char *cache_path, const wr_cache_job *job
   /* Then the run keeps its core: nice, and where there is one CPU, idle
    * priority. */
   setpriority(PRIO_PROCESS, 0, 10);
-  if (sysconf(_SC_NPROCESSORS_ONLN) <= 1) {
+  /* One core at most: the compiler sizes its threads by the affinity mask, so the
+   * compile keeps to the last core we may use and the run has the others. */
+  cpu_set_t set;
+  int ncpu = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  if (ncpu > 1) {
+    int last = -1;
+    for (int i = 0; i < CPU_SETSIZE; i++)
+      if (CPU_ISSET(i, &set)) last = i;
+    CPU_ZERO(&set);
+    CPU_SET(last, &set);
+    sched_setaffinity(0, sizeof set, &set);
+  } else {
     struct sched_param sp = {0};
     sched_setscheduler(0, SCHED_IDLE, &sp);
   }

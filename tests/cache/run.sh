@@ -252,6 +252,10 @@ if [ -n "$cc" ] && [ -r "/proc/$cc/status" ]; then
     [ "$(readlink "/proc/$cc/ns/net")" != "$(readlink /proc/self/ns/net)" ] &&
     ok "the background compile runs sandboxed" || fail "compile child: $(grep -E '^(Seccomp|NoNewPrivs|CapEff)' "/proc/$cc/status" | tr '\n' ' ')"
   [ "$(nice_of "$bg")" -ge 10 ] && ok "the background compile is niced" || fail "nice of $bg: $(nice_of "$bg")"
+  if [ "$(nproc)" -gt 1 ]; then
+    cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$cc/status")
+    [[ $cpus =~ ^[0-9]+$ ]] && ok "the background compile keeps to one core ($cpus)" || fail "compile cpus: $cpus"
+  fi
 else
   echo "skip the compile child's sandbox: it was gone before we looked"
 fi
