@@ -23,6 +23,7 @@
 #ifndef WR_AOT_IMAGE_H
 #define WR_AOT_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

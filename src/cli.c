@@ -12,17 +12,37 @@
 
 static void usage(FILE *out) {
   fputs("Usage: wasm-run [OPTIONS] MODULE [ARGS...]\n"
+        "       wasm-run compile MODULE [-o FILE] [--opt=N]   (see wasm-run compile --help)\n"
+        "       wasm-run cache ls|gc|clear|verify               (see wasm-run cache --help)\n"
         "Run a WebAssembly module: its _start function, or the export named by --invoke.\n"
         "\n"
-        "  -m, --mode=MODE     how to run the module: classic (the in-place interpreter,\n"
-        "                      the default), fast (translated to threaded code first) or\n"
-        "                      llvm-jit (compiled to native code by LLVM before the start)\n"
-        "                      or aot (native code from an AOT image, see wasm-run compile\n"
-        "                      --help; an image file given as MODULE runs in aot)\n"
+        "  -m, --mode=MODE     how to run the module: auto (the default: a cached AOT image\n"
+        "                      when there is one, else at once in fast while the image is\n"
+        "                      compiled for the next start, see --compile), classic (the\n"
+        "                      in-place interpreter), fast (translated to threaded code\n"
+        "                      first), llvm-jit (compiled to native code by LLVM before\n"
+        "                      the start) or aot (native code from an AOT image: the\n"
+        "                      cache's, compiled first if missing; an image file given as\n"
+        "                      MODULE runs in aot, see wasm-run compile --help)\n"
         "                      example: wasm-run --mode=fast app.wasm\n"
-        "      --opt=LEVEL     llvm-jit's optimisation level, 0 (compile fastest) to 3;\n"
-        "                      default 2\n"
+        "      --opt=LEVEL     LLVM's optimisation level for llvm-jit, aot and the\n"
+        "                      images auto compiles (part of the cache key), 0 (compile\n"
+        "                      fastest) to 3; default 2\n"
         "                      example: wasm-run --mode=llvm-jit --opt=1 app.wasm\n"
+        "      --compile=background|wait|never\n"
+        "                      what auto does when the cache has no image of the module:\n"
+        "                      background (default) starts at once and compiles in a\n"
+        "                      niced, sandboxed child for the next start, costing up to\n"
+        "                      one core meanwhile; wait compiles first (a large module\n"
+        "                      waits seconds to minutes) and runs the image; never runs\n"
+        "                      without touching the cache (interpreter speed every time)\n"
+        "                      example: wasm-run --compile=wait app.wasm\n"
+        "      --cache-dir=DIR the AOT image cache (default: $WASM_RUN_CACHE, else\n"
+        "                      $XDG_CACHE_HOME/wasm-run, else ~/.cache/wasm-run;\n"
+        "                      /var/cache/wasm-run for root)\n"
+        "                      example: wasm-run --cache-dir=/srv/cache app.wasm\n"
+        "      --no-cache      neither read nor write the cache (auto runs in fast)\n"
+        "                      example: wasm-run --no-cache app.wasm\n"
         "      --dir=HOST[::GUEST][:ro]\n"
         "                      give the module the host directory HOST, seen as GUEST\n"
         "                      (default: HOST); :ro refuses every change beneath it\n"
@@ -275,6 +295,9 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       {"timeout", required_argument, NULL, 'T'},
       {"memory-limit", required_argument, NULL, 'L'},
       {"pids-limit", required_argument, NULL, 'P'},
+      {"compile", required_argument, NULL, 'C'},
+      {"cache-dir", required_argument, NULL, 'D'},
+      {"no-cache", no_argument, NULL, 'n'},
       {"verbose", no_argument, NULL, 'v'},
       {"quiet", no_argument, NULL, 'q'},
       {"version", no_argument, NULL, 'V'},
@@ -282,7 +305,8 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
       {NULL, 0, NULL, 0},
   };
   memset(cfg, 0, sizeof *cfg);
-  cfg->mode = WR_MODE_CLASSIC;
+  cfg->mode = WR_MODE_FAST;
+  cfg->auto_mode = true;
   cfg->sandbox = true;
   cfg->opt_level = 2;
   opterr = 0;
@@ -292,19 +316,36 @@ int wr_cli_parse(int argc, char **argv, wr_config *cfg, wr_error *err) {
   while ((c = getopt_long(argc, argv, "+:m:vqh", options, NULL)) != -1) {
     switch (c) {
     case 'm': {
+      if (strcmp(optarg, "auto") == 0) {
+        cfg->auto_mode = true;
+        cfg->mode = WR_MODE_FAST;
+        break;
+      }
       int mode = wr_mode_parse(optarg);
       if (mode < 0)
         return wr_err(err, WR_ERR_USAGE,
-                      "--mode=%s: unknown mode (expected classic, fast, fast-jit, llvm-jit or aot)", optarg);
+                      "--mode=%s: unknown mode (expected auto, classic, fast, fast-jit, llvm-jit or aot)", optarg);
       if (!wr_mode_available(mode))
         return wr_err(err, WR_ERR_USAGE, "--mode=%s: %s", optarg,
                       (mode == WR_MODE_LLVM_JIT || mode == WR_MODE_AOT) && !wr_mode_available(WR_MODE_LLVM_JIT)
                           ? "this build has no LLVM (configured with --disable-llvm)"
                           : "this build of wasm-run does not have that mode yet");
       cfg->mode = mode;
+      cfg->auto_mode = false;
       cfg->mode_set = true;
       break;
     }
+    case 'C':
+      if (strcmp(optarg, "background") == 0) cfg->compile = WR_COMPILE_BACKGROUND;
+      else if (strcmp(optarg, "wait") == 0) cfg->compile = WR_COMPILE_WAIT;
+      else if (strcmp(optarg, "never") == 0) cfg->compile = WR_COMPILE_NEVER;
+      else return wr_err(err, WR_ERR_USAGE, "--compile=%s: expected background, wait or never", optarg);
+      break;
+    case 'D':
+      if (!*optarg) return wr_err(err, WR_ERR_USAGE, "--cache-dir=: expected a directory");
+      cfg->cache_dir = optarg;
+      break;
+    case 'n': cfg->no_cache = true; break;
     case 'i': cfg->invoke = optarg; break;
     case 'O':
       if (wr_cli_parse_opt(optarg, &cfg->opt_level, err) < 0) return err->code;

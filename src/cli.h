@@ -27,8 +27,19 @@ typedef struct wr_listen_opt {
   char *port;       /* owned */
 } wr_listen_opt;
 
+/* --compile: what auto does on a cache miss. */
+typedef enum wr_compile_policy {
+  WR_COMPILE_BACKGROUND = 0, /* run now in fast-jit or fast, compile for the next start */
+  WR_COMPILE_WAIT,           /* compile, then run the image */
+  WR_COMPILE_NEVER,          /* never touch the cache: fast-jit or fast */
+} wr_compile_policy;
+
 typedef struct wr_config {
-  wr_mode mode;
+  wr_mode mode;         /* the mode asked for; with auto_mode, the one auto chose */
+  bool auto_mode;       /* --mode=auto (the default): the launcher chooses the mode */
+  wr_compile_policy compile; /* --compile */
+  const char *cache_dir; /* --cache-dir, or NULL: $WASM_RUN_CACHE and the defaults */
+  bool no_cache;        /* --no-cache */
   bool mode_set;        /* --mode was given (an AOT image runs as aot unless it was) */
   const char *invoke;   /* --invoke=NAME, or NULL to run _start */
   const char *module;   /* the module path */

@@ -16,22 +16,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aot-cache/cache.h"
 #include "aot-cache/compiler.h"
 #include "aot-cache/fingerprint.h"
+#include "cache-compile.h"
 #include "cli.h"
 #include "sandbox/sandbox.h"
 
 static void usage(FILE *out) {
-  fputs("Usage: wasm-run compile MODULE -o FILE [--opt=N]\n"
-        "Compile a WebAssembly module ahead of time into an AOT image that\n"
-        "`wasm-run FILE` runs without compiling (and without LLVM).\n"
+  fputs("Usage: wasm-run compile MODULE [-o FILE] [--opt=N]\n"
+        "Compile a WebAssembly module ahead of time into an AOT image: into the cache\n"
+        "(wasm-run-cache(1); the entry's path is printed), where `wasm-run MODULE` finds\n"
+        "it, or into FILE, which `wasm-run FILE` runs without compiling (and without LLVM).\n"
         "\n"
         "  -o, --output=FILE   write the image to FILE (replaced atomically)\n"
+        "      --cache-dir=DIR without -o: the cache to compile into\n"
+        "  -v, --verbose       say how long the compile took\n"
         "      --opt=N         optimisation level 0 to 3 (default 2)\n"
         "      --sandbox=full|none\n"
         "                      compile inside the sandbox (default) or not (debugging)\n"
         "  -h, --help          print this help and exit\n"
-        "example: wasm-run compile app.wasm -o app.wrimg && wasm-run app.wrimg\n",
+        "example: wasm-run compile app.wasm -o app.wrimg && wasm-run app.wrimg\n"
+        "example: wasm-run compile --opt=3 app.wasm\n",
         out);
 }
 
@@ -111,21 +117,73 @@ static int run_job(struct job *j, bool sandbox) {
   return WR_EXIT_INTERNAL;
 }
 
+/* Without -o: into the cache (aot-cache/cache.h), by the sandboxed compile that
+ * --mode=auto uses (src/cache-compile.c); prints the entry's path. */
+static int to_cache(const char *module, int opt, const char *cache_dir, bool sandbox, int verbose) {
+  wr_error err;
+  wr_error_clear(&err);
+  int module_fd = open(module, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (module_fd < 0 || fstat(module_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    int e = module_fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    fprintf(stderr, "wasm-run: %s: cannot read the module: %s\n", module, strerror(e));
+    if (module_fd >= 0) close(module_fd);
+    return WR_EXIT_NOT_FOUND;
+  }
+  char fp[WR_FINGERPRINT_MAX];
+  size_t len = (size_t)st.st_size, got = 0;
+  uint8_t *bytes = malloc(len ? len : 1);
+  int rc = bytes ? 0 : wr_err(&err, WR_ERR_NOMEM, "out of memory");
+  while (rc == 0 && got < len) {
+    ssize_t n = pread(module_fd, bytes + got, len - got, (off_t)got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) rc = wr_err(&err, WR_ERR_IO, "%s: cannot read the module: %s", module, n < 0 ? strerror(errno) : "short read");
+    got += n > 0 ? (size_t)n : 0;
+  }
+  wr_cache_job job = {.module = module, .module_fd = module_fd, .opt = opt, .fingerprint = fp, .sandbox = sandbox,
+                      .progress = true, .verbose = verbose, .timeout_ms = 0};
+  if (rc == 0) rc = wr_fingerprint(opt, fp, sizeof fp, &err);
+  if (rc == 0) wr_cache_key(bytes, len, fp, job.key);
+  free(bytes);
+  wr_cache *cache = NULL;
+  int fd = -1;
+  if (rc == 0) rc = wr_cache_open(cache_dir, &cache, &err);
+  if (rc == 0 && (rc = wr_cache_lookup(cache, job.key, &fd, &err)) == 1 && verbose)
+    fprintf(stderr, "wasm-run: compile: %s: already in the cache\n", module);
+  if (rc == 0) rc = wr_cache_compile_wait(cache, &job, &fd, &err);
+  if (rc >= 0) {
+    char path[4400];
+    wr_cache_entry_path(cache, job.key, path, sizeof path);
+    printf("%s\n", path);
+    rc = 0;
+  } else {
+    fprintf(stderr, "wasm-run: %s\n", err.msg);
+  }
+  if (fd >= 0) close(fd);
+  wr_cache_close(cache);
+  close(module_fd);
+  if (rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_UNSUPPORTED) return WR_EXIT_CANNOT_RUN;
+  return rc < 0 ? WR_EXIT_INTERNAL : 0;
+}
+
 int wr_compile_main(int argc, char **argv) {
   static const struct option options[] = {
       {"output", required_argument, NULL, 'o'}, {"opt", required_argument, NULL, 'O'},
       {"sandbox", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+      {"cache-dir", required_argument, NULL, 'D'}, {"verbose", no_argument, NULL, 'v'},
       {NULL, 0, NULL, 0},
   };
-  const char *out = NULL;
-  int opt = 2;
+  const char *out = NULL, *cache_dir = NULL;
+  int opt = 2, verbose = 0;
   bool sandbox = true;
   opterr = 0;
   optind = 1;
   int c;
-  while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":o:hv", options, NULL)) != -1) {
     switch (c) {
     case 'o': out = optarg; break;
+    case 'D': cache_dir = optarg; break;
+    case 'v': verbose++; break;
     case 'O':
       if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3') {
         fprintf(stderr, "wasm-run: compile: --opt=%s: expected 0, 1, 2 or 3\n", optarg);
@@ -153,10 +211,7 @@ int wr_compile_main(int argc, char **argv) {
     return WR_EXIT_INTERNAL;
   }
   const char *module = argv[optind];
-  if (!out) {
-    fprintf(stderr, "wasm-run: compile: %s: no output file (-o FILE)\n", module);
-    return WR_EXIT_INTERNAL;
-  }
+  if (!out) return to_cache(module, opt, cache_dir, sandbox, verbose);
   wr_error err;
   wr_error_clear(&err);
   struct job j = {.module = module, .opt = opt, .out_fd = -1};

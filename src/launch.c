@@ -73,6 +73,8 @@ static int open_aot(const wr_config *cfg, wr_resources *res, wr_error *err) {
     res->image_fd = res->module_fd;
     return 0;
   }
+  /* Through the cache (src/auto.c) unless --no-cache: then compiled at every start. */
+  if (!cfg->no_cache) return 0;
   int rc = wr_compiler_load(&res->compiler, err);
   if (rc < 0) return rc;
   res->image_fd = memfd_create("wasm-run-aot", MFD_CLOEXEC);
@@ -274,13 +276,13 @@ static int open_image(const wr_config *cfg, wr_resources *res, const uint8_t *by
   int fd = res->module_is_image ? res->module_fd : res->image_fd;
   if (fd < 0) return 0;
   int rc;
-  if (!res->module_is_image) {
+  if (res->compiler) {
     char fp[512];
-    if ((rc = wr_fingerprint(2, fp, sizeof fp, err)) < 0 ||
-        (rc = res->compiler->compile(bytes, len, 2, NULL, fp, fd, err)) < 0)
+    if ((rc = wr_fingerprint(cfg->opt_level, fp, sizeof fp, err)) < 0 ||
+        (rc = res->compiler->compile(bytes, len, cfg->opt_level, NULL, fp, fd, err)) < 0)
       return rc;
   }
-  if ((rc = wr_image_open(fd, img, err)) < 0) return rc;
+  if ((rc = wr_image_open_flags(fd, res->image_checked ? WR_IMAGE_SKIP_DIGEST : 0, img, err)) < 0) return rc;
   if (res->mode == WR_MODE_AOT && (rc = wr_image_map(*img, err)) < 0) return rc;
   if (cfg->verbose > 1) fprintf(stderr, "wasm-run: %s: AOT image of %s\n", cfg->module, wr_image_get_info(*img)->fingerprint);
   return 0;

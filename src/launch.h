@@ -15,6 +15,7 @@ typedef struct wr_resources {
   int image_fd;               /* aot: the image to map (module_fd, or a memfd the run
                                  compiles the module into), else -1 */
   const struct wr_compiler *compiler; /* aot of a .wasm: loaded before the lockdown */
+  bool image_checked;         /* image_fd is a cache entry whose digest the store checked */
 } wr_resources;
 
 /* Opens every --dir directory, --listen socket and the module file, and what the

@@ -1,16 +1,21 @@
 /* main.c: the wasm-run command: parse the options, open what the run may touch,
- * run the module in a sandboxed child (src/supervise.c), exit with its status. */
+ * let --mode=auto choose the mode (src/auto.c), run the module in a sandboxed
+ * child (src/supervise.c), exit with its status. `wasm-run compile` and `wasm-run
+ * cache` go to their own files (src/commands.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "auto.h"
 #include "cli.h"
+#include "commands.h"
 #include "compile.h"
 #include "launch.h"
 #include "supervise.h"
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "compile") == 0) return wr_compile_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "cache") == 0) return wr_cache_main(argc - 1, argv + 1);
   wr_config cfg;
   wr_error err;
   wr_error_clear(&err);
@@ -28,6 +33,13 @@ int main(int argc, char **argv) {
   if ((rc = wr_resources_open(&cfg, &res, &err)) < 0) {
     fprintf(stderr, "wasm-run: %s\n", err.msg);
     status = rc == WR_ERR_IO ? WR_EXIT_NOT_FOUND : WR_EXIT_INTERNAL;
+  } else if ((cfg.auto_mode || res.mode == WR_MODE_AOT) && !res.module_is_image && !res.compiler &&
+             (rc = wr_auto_choose(&cfg, &res, &err)) < 0) {
+    fprintf(stderr, "wasm-run: %s\n", err.msg);
+    wr_resources_close(&res);
+    status = rc == WR_ERR_MALFORMED || rc == WR_ERR_INVALID || rc == WR_ERR_LINK || rc == WR_ERR_UNSUPPORTED
+                 ? WR_EXIT_CANNOT_RUN
+                 : WR_EXIT_INTERNAL;
   } else {
     if (!cfg.sandbox && !cfg.quiet)
       fputs("wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)\n", stderr);

@@ -12,6 +12,8 @@ extern const wr_mode_ops wr_aot_ops;
 /* Looks up `name` in the LLVM plugin, loading it first (src/runtime/plugin.c);
  * WR_ERR_UNSUPPORTED in builds without LLVM or when the plugin cannot be loaded. */
 int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err);
+/* Whether the plugin is there to be loaded (without loading it). */
+bool wr_llvm_plugin_present(void);
 
 /* llvm-jit exists only in builds with LLVM (configure --disable-llvm leaves it out). */
 #include "config.h"

@@ -63,6 +63,14 @@ static int load_llvm(const char *who, wr_error *err) {
   return wr_err(err, WR_ERR_UNSUPPORTED, "%s: cannot load the LLVM part %s: %s", who, PLUGIN_NAME, why);
 }
 
+bool wr_llvm_plugin_present(void) {
+  char paths[3][PATH_MAX];
+  int n = plugin_paths(paths);
+  for (int i = 0; i < n; i++)
+    if (access(paths[i], R_OK) == 0) return true;
+  return false;
+}
+
 int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err) {
   int rc = load_llvm("aot", err);
   if (rc < 0) return rc;
@@ -102,6 +110,8 @@ int wr_mode_load(wr_mode mode, wr_error *err) {
 #else
 
 int wr_mode_load(wr_mode mode, wr_error *err) { return 0; }
+
+bool wr_llvm_plugin_present(void) { return false; }
 
 int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err) {
   return wr_err(err, WR_ERR_UNSUPPORTED, "aot: this build has no LLVM (configured with --disable-llvm): it runs "

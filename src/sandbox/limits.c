@@ -45,7 +45,8 @@ int wr_limits_rlimits(const wr_sandbox_config *cfg, wr_error *err) {
   /* A guest opens files beneath its preopens; 1024 is what a shell gives a program. */
   if (set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", 1024, err) < 0) return err->code;
   if (set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0, err) < 0) return err->code;
-  /* The run never starts a process, nor a thread outside the JIT modes (seccomp
+  /* The run never starts a process, nor a thread outside the JIT modes and the AOT
+   * compiler (seccomp
    * refuses clone as well); threads count against this limit. */
   if (!cfg->jit && !cfg->compile && set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0, err) < 0) return err->code;
   /* Nothing is locked into memory or queued as a message. */

@@ -34,18 +34,18 @@ wat() { "$WAT2WASM" "$1" -o "$2" || { echo "FAIL: wat2wasm $1"; exit 1; }; }
 fib="$tmp/fib.wasm"
 wat "$srcdir/examples/fib.wat" "$fib"
 
-expect "run _start" 0 "" "" -- "$WASM_RUN" "$fib"
-expect "invoke fib 20" 0 "6765" "" -- "$WASM_RUN" --invoke=fib "$fib" 20
-expect "invoke fib_iter 90 (i64 result)" 0 "2880067194370816120" "" -- "$WASM_RUN" --invoke=fib_iter "$fib" 90
+expect "run _start" 0 "" "" -- "$WASM_RUN" --mode=classic "$fib"
+expect "invoke fib 20" 0 "6765" "" -- "$WASM_RUN" --mode=classic --invoke=fib "$fib" 20
+expect "invoke fib_iter 90 (i64 result)" 0 "2880067194370816120" "" -- "$WASM_RUN" --mode=classic --invoke=fib_iter "$fib" 90
 expect "mode classic" 0 "6765" "" -- "$WASM_RUN" --mode=classic --invoke=fib "$fib" 20
-expect "invoke: missing argument" 125 "" "^wasm-run: .*--invoke=fib: the function takes 1 arguments, 0 given$" -- "$WASM_RUN" --invoke=fib "$fib"
-expect "invoke: bad argument" 125 "" "^wasm-run: .*argument \"x1\": not a valid i32$" -- "$WASM_RUN" --invoke=fib "$fib" x1
-expect "invoke: i32 out of range" 125 "" "not a valid i32" -- "$WASM_RUN" --invoke=fib "$fib" 4294967296
-expect "invoke: unknown export" 125 "" "^wasm-run: .*--invoke=nope: the module exports no function of that name$" -- "$WASM_RUN" --invoke=nope "$fib"
-expect "missing module" 127 "" "^wasm-run: $tmp/none.wasm: cannot read the module: No such file or directory$" -- "$WASM_RUN" "$tmp/none.wasm"
-expect "directory as module" 127 "" "^wasm-run: $tmp: cannot read the module: Is a directory$" -- "$WASM_RUN" "$tmp"
+expect "invoke: missing argument" 125 "" "^wasm-run: .*--invoke=fib: the function takes 1 arguments, 0 given$" -- "$WASM_RUN" --mode=classic --invoke=fib "$fib"
+expect "invoke: bad argument" 125 "" "^wasm-run: .*argument \"x1\": not a valid i32$" -- "$WASM_RUN" --mode=classic --invoke=fib "$fib" x1
+expect "invoke: i32 out of range" 125 "" "not a valid i32" -- "$WASM_RUN" --mode=classic --invoke=fib "$fib" 4294967296
+expect "invoke: unknown export" 125 "" "^wasm-run: .*--invoke=nope: the module exports no function of that name$" -- "$WASM_RUN" --mode=classic --invoke=nope "$fib"
+expect "missing module" 127 "" "^wasm-run: $tmp/none.wasm: cannot read the module: No such file or directory$" -- "$WASM_RUN" --mode=classic "$tmp/none.wasm"
+expect "directory as module" 127 "" "^wasm-run: $tmp: cannot read the module: Is a directory$" -- "$WASM_RUN" --mode=classic "$tmp"
 expect "no module" 125 "" "^wasm-run: no module given" -- "$WASM_RUN"
-expect "unknown option" 125 "" "^wasm-run: --bogus: unknown option" -- "$WASM_RUN" --bogus "$fib"
+expect "unknown option" 125 "" "^wasm-run: --bogus: unknown option" -- "$WASM_RUN" --mode=classic --bogus "$fib"
 expect "unknown mode" 125 "" "^wasm-run: --mode=turbo: unknown mode" -- "$WASM_RUN" --mode=turbo "$fib"
 expect "--opt=4" 125 "" "^wasm-run: --opt=4: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt=4 "$fib"
 expect "--opt=-1" 125 "" "^wasm-run: --opt=-1: expected an optimisation level from 0 to 3$" -- "$WASM_RUN" --opt=-1 "$fib"
@@ -67,21 +67,21 @@ done
 expect "--version" 0 "wasm-run $(sed -n 's/^AC_INIT(\[wasm-run\], \[\([^]]*\)\].*/\1/p' "$srcdir/configure.ac")" "" -- "$WASM_RUN" --version
 
 printf 'not wasm' >"$tmp/garbage.wasm"
-expect "malformed: bad magic" 126 "" "^wasm-run: .*garbage.wasm: header: magic header not detected$" -- "$WASM_RUN" "$tmp/garbage.wasm"
+expect "malformed: bad magic" 126 "" "^wasm-run: .*garbage.wasm: header: magic header not detected$" -- "$WASM_RUN" --mode=classic "$tmp/garbage.wasm"
 printf '\0asm\1\0\0\0\1\5\1\140\0' >"$tmp/short.wasm"
-expect "malformed: section runs past the end" 126 "" "^wasm-run: .*short.wasm: section type at offset 0x[0-9a-f]+: " -- "$WASM_RUN" "$tmp/short.wasm"
+expect "malformed: section runs past the end" 126 "" "^wasm-run: .*short.wasm: section type at offset 0x[0-9a-f]+: " -- "$WASM_RUN" --mode=classic "$tmp/short.wasm"
 
 cat >"$tmp/invalid.wat" <<'WAT'
 (module (func (result i32) (i64.const 1)))
 WAT
 "$WAT2WASM" --no-check "$tmp/invalid.wat" -o "$tmp/invalid.wasm"
-expect "invalid: type mismatch" 126 "" "^wasm-run: .*invalid.wasm: function 0 .*: type mismatch" -- "$WASM_RUN" "$tmp/invalid.wasm"
+expect "invalid: type mismatch" 126 "" "^wasm-run: .*invalid.wasm: function 0 .*: type mismatch" -- "$WASM_RUN" --mode=classic "$tmp/invalid.wasm"
 
 cat >"$tmp/import.wat" <<'WAT'
 (module (import "env" "f" (func)) (func (export "_start") (call 0)))
 WAT
 wat "$tmp/import.wat" "$tmp/import.wasm"
-expect "unlinkable: unknown import" 126 "" "^wasm-run: .*import.wasm: unknown import \"env\" \"f\"" -- "$WASM_RUN" "$tmp/import.wasm"
+expect "unlinkable: unknown import" 126 "" "^wasm-run: .*import.wasm: unknown import \"env\" \"f\"" -- "$WASM_RUN" --mode=classic "$tmp/import.wasm"
 
 cat >"$tmp/trap.wat" <<'WAT'
 (module
@@ -93,12 +93,12 @@ cat >"$tmp/trap.wat" <<'WAT'
   (func $rec (export "rec") (call $rec)))
 WAT
 wat "$tmp/trap.wat" "$tmp/trap.wasm"
-expect "trap in _start names the function" 134 "" '^wasm-run: trap: unreachable in function inner$' -- "$WASM_RUN" "$tmp/trap.wasm"
-expect "trap: divide by zero" 134 "" '^wasm-run: trap: integer divide by zero in function div$' -- "$WASM_RUN" --invoke=div "$tmp/trap.wasm" 1 0
-expect "trap: overflow" 134 "" '^wasm-run: trap: integer overflow in function div$' -- "$WASM_RUN" --invoke=div "$tmp/trap.wasm" -2147483648 -1
-expect "trap: out of bounds load" 134 "" '^wasm-run: trap: out of bounds memory access in function load$' -- "$WASM_RUN" --invoke=load "$tmp/trap.wasm" 65533
-expect "in bounds load" 0 "0" "" -- "$WASM_RUN" --invoke=load "$tmp/trap.wasm" 65532
-expect "trap: stack exhausted" 134 "" '^wasm-run: trap: call stack exhausted in function rec$' -- "$WASM_RUN" --invoke=rec "$tmp/trap.wasm"
+expect "trap in _start names the function" 134 "" '^wasm-run: trap: unreachable in function inner$' -- "$WASM_RUN" --mode=classic "$tmp/trap.wasm"
+expect "trap: divide by zero" 134 "" '^wasm-run: trap: integer divide by zero in function div$' -- "$WASM_RUN" --mode=classic --invoke=div "$tmp/trap.wasm" 1 0
+expect "trap: overflow" 134 "" '^wasm-run: trap: integer overflow in function div$' -- "$WASM_RUN" --mode=classic --invoke=div "$tmp/trap.wasm" -2147483648 -1
+expect "trap: out of bounds load" 134 "" '^wasm-run: trap: out of bounds memory access in function load$' -- "$WASM_RUN" --mode=classic --invoke=load "$tmp/trap.wasm" 65533
+expect "in bounds load" 0 "0" "" -- "$WASM_RUN" --mode=classic --invoke=load "$tmp/trap.wasm" 65532
+expect "trap: stack exhausted" 134 "" '^wasm-run: trap: call stack exhausted in function rec$' -- "$WASM_RUN" --mode=classic --invoke=rec "$tmp/trap.wasm"
 
 # Every truncation of a valid module is refused with one line and status 126, or
 # (cut at a section boundary) is a smaller valid module: never a crash or a hang.
@@ -107,7 +107,7 @@ bad=0
 i=0
 while [ $i -lt "$size" ]; do
   head -c $i "$fib" >"$tmp/cut.wasm"
-  "$WASM_RUN" "$tmp/cut.wasm" >/dev/null 2>"$tmp/err"
+  "$WASM_RUN" --mode=classic "$tmp/cut.wasm" >/dev/null 2>"$tmp/err"
   st=$?
   if { [ $st != 126 ] || [ "$(wc -l <"$tmp/err")" != 1 ]; } && { [ $st != 0 ] || [ -s "$tmp/err" ]; }; then
     echo "FAIL truncated at $i bytes: status $st: $(cat "$tmp/err")"

@@ -34,7 +34,7 @@ expect() { # name status expected
 # Starts the sleeper in the background ($wr: wasm-run) and waits until the guest runs
 # ($child: the sandboxed process, PID 1 of its namespace).
 start_sleeper() {
-  "$WASM_RUN" "$@" "$sleeper" sleep 30 >"$tmp/out" 2>"$tmp/err" &
+  "$WASM_RUN" --mode=classic "$@" "$sleeper" sleep 30 >"$tmp/out" 2>"$tmp/err" &
   wr=$!
   for _ in $(seq 100); do
     grep -q sleeping "$tmp/out" 2>/dev/null && break
@@ -91,35 +91,35 @@ else
 fi
 
 # --timeout: SIGKILL, a line saying so, 137.
-"$WASM_RUN" --timeout=300ms "$sleeper" sleep 30 >/dev/null 2>"$tmp/err"
+"$WASM_RUN" --mode=classic --timeout=300ms "$sleeper" sleep 30 >/dev/null 2>"$tmp/err"
 expect "--timeout=300ms" $? 137
 [ "$(cat "$tmp/err")" = "wasm-run: timeout: killed after 300ms" ] && ok "--timeout message" ||
   fail "--timeout message: $(cat "$tmp/err")"
-"$WASM_RUN" --timeout=10s "$sleeper" exit 3 >/dev/null 2>&1
+"$WASM_RUN" --mode=classic --timeout=10s "$sleeper" exit 3 >/dev/null 2>&1
 expect "--timeout not reached: the guest's status" $? 3
-"$WASM_RUN" --timeout=soon "$sleeper" exit 0 2>"$tmp/err"
+"$WASM_RUN" --mode=classic --timeout=soon "$sleeper" exit 0 2>"$tmp/err"
 expect "--timeout=soon refused" $? 125
-"$WASM_RUN" "$sleeper" exit 42
+"$WASM_RUN" --mode=classic "$sleeper" exit 42
 expect "exit status of the guest" $? 42
 
 # Only the preopens are reachable.
 mkdir "$tmp/box"
 echo hi >"$tmp/box/inside"
-out=$("$WASM_RUN" --dir="$tmp/box::/box" "$sleeper" ls /box)
+out=$("$WASM_RUN" --mode=classic --dir="$tmp/box::/box" "$sleeper" ls /box)
 expect "ls a preopen" $? 0
 echo "$out" | grep -qx inside && ok "a preopen lists its file" || fail "the preopen lists: $out"
 for p in / /etc /proc "$tmp" /box/..; do
-  "$WASM_RUN" --dir="$tmp/box::/box" "$sleeper" ls "$p" >/dev/null 2>&1
+  "$WASM_RUN" --mode=classic --dir="$tmp/box::/box" "$sleeper" ls "$p" >/dev/null 2>&1
   expect "$p is not reachable" $? 1
 done
 
 # Option errors: one line, 125.
 for o in --sandbox=half --net=bridge; do
-  "$WASM_RUN" "$o" "$sleeper" exit 0 2>"$tmp/err"
+  "$WASM_RUN" --mode=classic "$o" "$sleeper" exit 0 2>"$tmp/err"
   st=$?
   [ $st = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && ok "$o refused" || fail "$o: status $st, $(cat "$tmp/err")"
 done
-"$WASM_RUN" --sandbox=none "$sleeper" exit 5 2>"$tmp/err"
+"$WASM_RUN" --mode=classic --sandbox=none "$sleeper" exit 5 2>"$tmp/err"
 expect "--sandbox=none runs" $? 5
 grep -qx "wasm-run: warning: --sandbox=none: running without the sandbox (unsafe for untrusted modules)" "$tmp/err" &&
   [ "$(wc -l <"$tmp/err")" = 1 ] && ok "--sandbox=none warns once" || fail "--sandbox=none warning: $(cat "$tmp/err")"
@@ -128,7 +128,7 @@ grep -qx "wasm-run: warning: --sandbox=none: running without the sandbox (unsafe
 # the guest runs in wasm-run-PID beneath ours with the limits written, and the
 # cgroup is gone afterwards; where none exists, explicit limits stop the run with
 # one line and 125, and the default one is only mentioned under -v.
-"$WASM_RUN" -v "$sleeper" exit 0 2>"$tmp/err"
+"$WASM_RUN" -v --mode=classic "$sleeper" exit 0 2>"$tmp/err"
 if grep -q "^wasm-run: sandbox: cgroup /" "$tmp/err"; then
   if start_sleeper --memory-limit=64M --pids-limit=20; then
     cg=$(awk -F: '$1 == "0" { print $3 }' "/proc/$child/cgroup")
@@ -149,7 +149,7 @@ else
   why=$(sed -n 's/^wasm-run: sandbox: cgroup: limits not applied: //p' "$tmp/err")
   [ -n "$why" ] && ok "no delegated cgroup: -v says why ($why)" || fail "-v says nothing of cgroup limits: $(cat "$tmp/err")"
   for o in --memory-limit=64M --pids-limit=20; do
-    "$WASM_RUN" "$o" "$sleeper" exit 0 2>"$tmp/err"
+    "$WASM_RUN" --mode=classic "$o" "$sleeper" exit 0 2>"$tmp/err"
     st=$?
     # The reason names the first controller missing, memory before pids.
     want="wasm-run: sandbox: cgroup: ${o%%=*} needs a delegated cgroup v2: "
@@ -159,7 +159,7 @@ else
   done
 fi
 for o in --memory-limit=12 --memory-limit=lots --pids-limit=0; do
-  "$WASM_RUN" "$o" "$sleeper" exit 0 2>"$tmp/err"
+  "$WASM_RUN" --mode=classic "$o" "$sleeper" exit 0 2>"$tmp/err"
   st=$?
   [ $st = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "^wasm-run: ${o%%=*}=" "$tmp/err" && ok "$o refused" ||
     fail "$o: status $st, $(cat "$tmp/err")"
@@ -168,7 +168,7 @@ done
 # Where user namespaces are disabled (here: none may be made inside a namespace of
 # our own with user.max_user_namespaces=0), the error says so and names the way out.
 if unshare -Ur true 2>/dev/null; then
-  unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" "$1" exit 0' \
+  unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" --mode=classic "$1" exit 0' \
     "$WASM_RUN" "$sleeper" 2>"$tmp/err"
   st=$?
   [ $st = 125 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&

@@ -11,6 +11,8 @@ int main(void) {
   srunner_add_suite(sr, memory_suite());
   srunner_add_suite(sr, traps_suite());
   srunner_add_suite(sr, cgroup_suite());
+  srunner_add_suite(sr, fingerprint_suite());
+  srunner_add_suite(sr, cache_suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);

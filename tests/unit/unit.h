@@ -16,6 +16,8 @@ Suite *validate_suite(void);
 Suite *memory_suite(void);
 Suite *traps_suite(void);
 Suite *cgroup_suite(void);
+Suite *fingerprint_suite(void);
+Suite *cache_suite(void);
 
 /* A module under construction. */
 typedef struct wbuf {

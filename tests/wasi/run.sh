@@ -23,24 +23,24 @@ result() { # name status expected-status
 }
 
 mkdir "$tmp/box"
-"$WASM_RUN" --dir="$tmp/box::/sandbox" "$out/files.wasm" </dev/null
+"$WASM_RUN" --mode=classic --dir="$tmp/box::/sandbox" "$out/files.wasm" </dev/null
 result files $? 0
 [ -z "$(ls -A "$tmp/box")" ] || { echo "FAIL files: left $(ls -A "$tmp/box")"; fails=$((fails + 1)); }
 
 echo "do not touch" >"$tmp/secret"
-"$WASM_RUN" --dir="$tmp/box::/sandbox" "$out/escape.wasm" </dev/null
+"$WASM_RUN" --mode=classic --dir="$tmp/box::/sandbox" "$out/escape.wasm" </dev/null
 result escape $? 0
 [ "$(cat "$tmp/secret")" = "do not touch" ] && [ ! -e "$tmp/made" ] && [ ! -e "$tmp/box/stolen" ] ||
   { echo "FAIL escape: something outside the preopen changed"; fails=$((fails + 1)); }
 
-: | env HOME=/root "$WASM_RUN" --env=FOO=bar "$out/misc.wasm" one "two words"
+: | env HOME=/root "$WASM_RUN" --mode=classic --env=FOO=bar "$out/misc.wasm" one "two words"
 result misc $? 7
 
 head -c 5000000 /dev/urandom >"$tmp/data"
-"$WASM_RUN" "$out/cat.wasm" <"$tmp/data" | cmp -s - "$tmp/data"
+"$WASM_RUN" --mode=classic "$out/cat.wasm" <"$tmp/data" | cmp -s - "$tmp/data"
 result "cat (piping 5 MB)" $? 0
 # A reader that goes away: the guest sees EPIPE (exit 3), the runtime does not die.
-"$WASM_RUN" "$out/cat.wasm" <"$tmp/data" | head -c 10 >/dev/null
+"$WASM_RUN" --mode=classic "$out/cat.wasm" <"$tmp/data" | head -c 10 >/dev/null
 st=${PIPESTATUS[0]}
 result "cat (EPIPE)" "$st" 3
 
@@ -57,22 +57,22 @@ usage_error() { # name pattern -- command...
     fails=$((fails + 1))
   fi
 }
-usage_error "--dir missing" "--dir=$tmp/nope: cannot open" -- "$WASM_RUN" --dir="$tmp/nope" "$out/cat.wasm"
-usage_error "--dir empty" "--dir=::/x: expected" -- "$WASM_RUN" --dir=::/x "$out/cat.wasm"
-usage_error "--env empty name" "--env==x: expected" -- "$WASM_RUN" --env==x "$out/cat.wasm"
-usage_error "--listen bad port" "--listen=99999: the port" -- "$WASM_RUN" --listen=99999 "$out/cat.wasm"
-usage_error "--listen bad address" "--listen=no.such.host.invalid:80: cannot resolve" -- "$WASM_RUN" --listen=no.such.host.invalid:80 "$out/cat.wasm"
-usage_error "--max-memory bad" "--max-memory=12Q: expected" -- "$WASM_RUN" --max-memory=12Q "$out/cat.wasm"
-"$WASM_RUN" --max-memory=2M "$out/memcap.wasm"
+usage_error "--dir missing" "--dir=$tmp/nope: cannot open" -- "$WASM_RUN" --mode=classic --dir="$tmp/nope" "$out/cat.wasm"
+usage_error "--dir empty" "--dir=::/x: expected" -- "$WASM_RUN" --mode=classic --dir=::/x "$out/cat.wasm"
+usage_error "--env empty name" "--env==x: expected" -- "$WASM_RUN" --mode=classic --env==x "$out/cat.wasm"
+usage_error "--listen bad port" "--listen=99999: the port" -- "$WASM_RUN" --mode=classic --listen=99999 "$out/cat.wasm"
+usage_error "--listen bad address" "--listen=no.such.host.invalid:80: cannot resolve" -- "$WASM_RUN" --mode=classic --listen=no.such.host.invalid:80 "$out/cat.wasm"
+usage_error "--max-memory bad" "--max-memory=12Q: expected" -- "$WASM_RUN" --mode=classic --max-memory=12Q "$out/cat.wasm"
+"$WASM_RUN" --mode=classic --max-memory=2M "$out/memcap.wasm"
 result "--max-memory caps growth" $? 0
-"$WASM_RUN" "$out/memcap.wasm" >/dev/null
+"$WASM_RUN" --mode=classic "$out/memcap.wasm" >/dev/null
 result "no --max-memory" $? 1
-[ "$(echo hi | "$WASM_RUN" -- "$out/cat.wasm")" = hi ]
+[ "$(echo hi | "$WASM_RUN" --mode=classic -- "$out/cat.wasm")" = hi ]
 result "-- ends options" $? 0
 
 # The echo server: find a free port by trying a few.
 for port in $((20000 + RANDOM % 20000)) $((20000 + RANDOM % 20000)) $((20000 + RANDOM % 20000)); do
-  "$WASM_RUN" --listen=127.0.0.1:$port "$out/echo_server.wasm" 2>"$tmp/srv.err" &
+  "$WASM_RUN" --mode=classic --listen=127.0.0.1:$port "$out/echo_server.wasm" 2>"$tmp/srv.err" &
   srv=$!
   sleep 0.3
   kill -0 "$srv" 2>/dev/null && break
@@ -83,7 +83,7 @@ if [ -z "$srv" ]; then
   fails=$((fails + 1))
 else
   usage_error "--listen port in use" "--listen=127.0.0.1:$port: cannot listen: Address already in use" -- \
-    "$WASM_RUN" --listen=127.0.0.1:$port "$out/echo_server.wasm"
+    "$WASM_RUN" --mode=classic --listen=127.0.0.1:$port "$out/echo_server.wasm"
   reply=$(exec 9<>"/dev/tcp/127.0.0.1/$port" && printf 'hello wasi\n' >&9 && head -n 1 <&9)
   wait "$srv"
   st=$?
