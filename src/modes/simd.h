@@ -138,15 +138,55 @@ WR_SIMD_LANE_MEM(64)
 
 /* ---- lanes: shuffle, swizzle, splat, extract, replace ------------------------- */
 
-WR_SIMD wr_simd_I8X16_SHUFFLE(wr_v128 a, wr_v128 b, const uint8_t *lanes) {
+/* Byte permutations. The portable form reads lanes from a table of both operands
+ * (a then b, or a then zeros) and assembles the result in two 64-bit registers:
+ * byte stores followed by one 16-byte load would stall on store forwarding. On
+ * x86-64 CPUs with SSSE3 (checked at run time), pshufb does it in a few
+ * instructions (-DWR_SIMD_PORTABLE leaves it out, to test the portable form).
+ * Shuffle lane indices are below 32 (validated). */
+static inline wr_v128 wr_simd_permute(const uint8_t *table, const uint8_t *idx, unsigned mask) {
+  uint64_t w[2] = {0, 0};
+  for (int i = 0; i < 16; i++) w[i / 8] |= (uint64_t)table[idx[i] & mask] << (8 * (i % 8));
   wr_v128 r;
-  for (int i = 0; i < 16; i++) r.u8[i] = lanes[i] < 16 ? a.u8[lanes[i] & 15] : b.u8[lanes[i] & 15];
+  memcpy(&r, w, 16);
   return r;
 }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(WR_SIMD_PORTABLE)
+typedef char wr_c8x16 __attribute__((vector_size(16)));
+/* lanes of `idx` above `top` select 0 (pshufb reads an index with bit 7 set so) */
+__attribute__((target("ssse3"), noinline)) static wr_v128 wr_simd_pshufb(wr_v128 a, wr_v128 b,
+                                                                          wr_v128 idx, int two) {
+  wr_u8x16 ia = idx.u8 | (wr_u8x16)(idx.u8 > 15), r;
+  r = (wr_u8x16)__builtin_ia32_pshufb128((wr_c8x16)a.u8, (wr_c8x16)ia);
+  if (two) {
+    wr_u8x16 ib = (idx.u8 - 16) | (wr_u8x16)(idx.u8 < 16);
+    r |= (wr_u8x16)__builtin_ia32_pshufb128((wr_c8x16)b.u8, (wr_c8x16)ib);
+  }
+  return (wr_v128){.u8 = r};
+}
+#define WR_SIMD_HAVE_PSHUFB() __builtin_cpu_supports("ssse3")
+#else
+#define WR_SIMD_HAVE_PSHUFB() 0
+#define wr_simd_pshufb(a, b, idx, two) (a)
+#endif
+
+WR_SIMD wr_simd_I8X16_SHUFFLE(wr_v128 a, wr_v128 b, const uint8_t *lanes) {
+  if (WR_SIMD_HAVE_PSHUFB()) {
+    wr_v128 idx;
+    memcpy(&idx, lanes, 16);
+    return wr_simd_pshufb(a, b, idx, 1);
+  }
+  uint8_t ab[32];
+  memcpy(ab, &a, 16);
+  memcpy(ab + 16, &b, 16);
+  return wr_simd_permute(ab, lanes, 31);
+}
 WR_SIMD wr_simd_I8X16_SWIZZLE(wr_v128 a, wr_v128 s) {
-  wr_v128 r;
-  for (int i = 0; i < 16; i++) r.u8[i] = s.u8[i] < 16 ? a.u8[s.u8[i] & 15] : 0;
-  return r;
+  if (WR_SIMD_HAVE_PSHUFB()) return wr_simd_pshufb(a, a, s, 0);
+  uint8_t az[32] = {0}, idx[16];
+  memcpy(az, &a, 16);
+  for (int i = 0; i < 16; i++) idx[i] = s.u8[i] < 16 ? s.u8[i] : 16;
+  return wr_simd_permute(az, idx, 31);
 }
 
 #define WR_SIMD_SPLAT(name, field, T, n)                         \

@@ -134,8 +134,10 @@ static inline void wr32(fcode *p, uint32_t v) { memcpy(p, &v, sizeof v); }
  *   op dst addr offset (loads) | op addr v offset (store)
  *   op dst addr v offset lane | op addr v offset lane (lane loads, stores)
  * and the extras for v128 values: SELECT_V128 dst a b c | GLOBAL_GET_V128 dst global
- * | GLOBAL_SET_V128 src global. */
-#define FAST_SIMD_EXTRA(X) X(SELECT_V128) X(GLOBAL_GET_V128) X(GLOBAL_SET_V128)
+ * | GLOBAL_SET_V128 src global | MOV_V128 dst src | CONST_V128 dst bytes*8. A v128
+ * is moved as one 16-byte value: reading one whose halves were just written apart
+ * would wait for both stores. */
+#define FAST_SIMD_EXTRA(X) X(SELECT_V128) X(GLOBAL_GET_V128) X(GLOBAL_SET_V128) X(MOV_V128) X(CONST_V128)
 
 /* Internal opcodes: the rows of opcodes.def, then the extras and the fused
  * compare-and-branch pairs. */

@@ -572,6 +572,14 @@ L_GLOBAL_SET_V128: { /* src global */
   ip += 5;
   NEXT();
 }
+L_MOV_V128: PUT(1, V(2)); ip += 4; NEXT();
+L_CONST_V128: { /* dst, then the 16 bytes */
+  wr_v128 v;
+  memcpy(&v, ip + 3, 16);
+  PUT(1, v);
+  ip += 11;
+  NEXT();
+}
 #undef V
 #undef PUT
 

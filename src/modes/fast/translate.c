@@ -707,6 +707,47 @@ static const struct { uint8_t in[3], out; uint16_t fop; } simd_sig[256] = {
 #undef OP
 };
 
+/* Writes the v128 constant of entries i, i + 1 to slot dst, as one 16-byte value. */
+static void emit_const_v128(tr *t, uint32_t dst, uint32_t i) {
+  op(t, FOP_CONST_V128);
+  u(t, dst);
+  for (int k = 0; k < 2; k++) {
+    u32(t, (uint32_t)t->st[i + k].val);
+    u32(t, (uint32_t)(t->st[i + k].val >> 32));
+  }
+}
+
+/* A v128 constant at entries i, i + 1 into their temps. */
+static void const_v128_to_temp(tr *t, uint32_t i) {
+  if (t->st[i].kind != V_CONST) return;
+  emit_const_v128(t, t->tb + i, i);
+  t->st[i].kind = t->st[i + 1].kind = V_TEMP;
+}
+
+/* The v128 at entries i, i + 1 (a constant, a local's slots or temps) to slots dst,
+ * dst + 1, by one 16-byte move. */
+static void put_v128(tr *t, uint32_t dst, uint32_t i) {
+  if (t->st[i].kind == V_CONST) {
+    emit_const_v128(t, dst, i);
+    return;
+  }
+  uint32_t src = slot_of(t, i);
+  if (src == dst) return;
+  op(t, FOP_MOV_V128);
+  u(t, dst);
+  u(t, src);
+}
+
+/* Before the v128 local at slots l, l + 1 changes: its pending references (always
+ * both halves, in adjacent entries) become copies in their temps. */
+static void detach_local_v128(tr *t, uint32_t l) {
+  for (int32_t i = t->head[l]; i >= 0; i = t->st[i].next) {
+    put_v128(t, t->tb + (uint32_t)i, (uint32_t)i);
+    t->st[i].kind = t->st[i + 1].kind = V_TEMP;
+  }
+  t->head[l] = t->head[l + 1] = -1;
+}
+
 /* A result of n slots (1 or 2) in the next temps, written by the instruction just
  * begun at `ins`, its destination unit being the first operand. */
 static void simd_result(tr *t, uint32_t ins, uint32_t n) {
@@ -728,7 +769,10 @@ static void simd(tr *t, uint32_t c, const uint8_t **ip) {
   }
   const wr_opinfo *info = wr_opcode_info(0xFD, c);
   uint32_t n = simd_sig[c].in[0] + simd_sig[c].in[1] + simd_sig[c].in[2];
-  consts_to_temps(t, n);
+  for (uint32_t i = 0, k = t->h - n; i < 3 && simd_sig[c].in[i]; k += simd_sig[c].in[i++]) {
+    if (simd_sig[c].in[i] == 2) const_v128_to_temp(t, k);
+    else if (t->st[k].kind == V_CONST) to_temp(t, k);
+  }
   op(t, simd_sig[c].fop);
   uint32_t ins = t->last_ins;
   if (simd_sig[c].out) u(t, 0);
@@ -779,10 +823,8 @@ static void set_local_v128(tr *t, uint32_t l, bool tee) {
     t->last_wide = false;
     popn(t, 2);
   } else {
-    detach_local(t, l);
-    detach_local(t, l + 1);
-    put(t, l, t->h - 2);
-    put(t, l + 1, t->h - 1);
+    detach_local_v128(t, l);
+    put_v128(t, l, t->h - 2);
     popn(t, 2);
   }
   if (tee) {
