@@ -271,6 +271,7 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
     goto out;
   }
   if (cfg->verbose) fprintf(stderr, "wasm-run: %s: %zu bytes, mode %s\n", cfg->module, len, wr_mode_name(cfg->mode));
+  wr_verbose = cfg->verbose;
   if ((rc = wr_module_load(bytes, len, &mod, &err)) < 0) {
     report(cfg->module, &err);
     status = exit_status_for(rc);

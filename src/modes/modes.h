@@ -6,6 +6,13 @@
 
 extern const wr_mode_ops wr_classic_ops;
 extern const wr_mode_ops wr_fast_ops;
+/* fast-jit emits x86-64 (src/modes/fast-jit/); other hosts do not have it. */
+#ifdef __x86_64__
+extern const wr_mode_ops wr_fast_jit_ops;
+#define WR_FAST_JIT_OPS (&wr_fast_jit_ops)
+#else
+#define WR_FAST_JIT_OPS NULL
+#endif
 
 /* llvm-jit exists only in builds with LLVM (configure --disable-llvm leaves it out). */
 #include "config.h"

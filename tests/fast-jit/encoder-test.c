@@ -106,6 +106,10 @@ static void add(int f, int reg, xrm rm, int64_t imm, int cc) {
     case XS_O: snprintf(t, n, "%s %s", mn, r); break;
     case XS_L: snprintf(t, n, "%s %s", mn, immt); break;
     case XS_MCL: snprintf(t, n, "%s %s, cl", mn, m); break;
+    case XS_RIP:
+      if (v == 0) snprintf(t, n, "%s %s, [rip]", mn, r);
+      else snprintf(t, n, "%s %s, [rip %c %" PRId64 "]", mn, r, v < 0 ? '-' : '+', v < 0 ? -v : v);
+      break;
   }
   ends[nwant] = wr_xemit(&buf, f, reg, rm, imm, cc);
   nwant++;
@@ -146,7 +150,7 @@ static void each_imm(int f, int reg, int cc) {
     int64_t imm = v ? v[i] : 0;
     switch (x->shape) {
       case XS_NONE: add(f, 0, xr(0), imm, cc); break;
-      case XS_OI: case XS_O:
+      case XS_OI: case XS_O: case XS_RIP:
         for (int r = 0; r < 16; r++) add(f, r, xr(0), imm, cc);
         break;
       case XS_L: {

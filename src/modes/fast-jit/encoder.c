@@ -65,7 +65,9 @@ size_t wr_xemit(xbuf *b, int f, int reg, xrm rm, int64_t imm, int cc) {
     }
     put8(b, o);
   }
-  if (has_modrm) {
+  if (x->shape == XS_RIP) {
+    put8(b, (uint8_t)((r & 7) << 3 | 5));
+  } else if (has_modrm) {
     if (!rm.mem) {
       put8(b, (uint8_t)(0xC0 | (r & 7) << 3 | (rm.reg & 7)));
     } else {
@@ -80,7 +82,7 @@ size_t wr_xemit(xbuf *b, int f, int reg, xrm rm, int64_t imm, int cc) {
   }
   switch (x->imm) {
     case 1: put8(b, (uint8_t)imm); break;
-    case 4: put32(b, (uint32_t)imm); break;
+    case 4: put32(b, (uint32_t)imm); break; /* (XS_RIP: the displacement) */
     case 8:
       put32(b, (uint32_t)imm);
       put32(b, (uint32_t)((uint64_t)imm >> 32));

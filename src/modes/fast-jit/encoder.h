@@ -31,6 +31,7 @@ enum {
   XS_O,     /* opcode+reg */
   XS_L,     /* rel32 */
   XS_MCL,   /* /digit r/m, cl */
+  XS_RIP,   /* reg, [rip + disp32] (the displacement is the immediate) */
 };
 
 /* X(id, text, prefix, rex_w, nopc, op0, op1, op2, digit, shape, imm bytes, reg class, r/m class)
@@ -56,6 +57,7 @@ enum {
   X(MOVSX_R64_RM16, "movsx", 0, 1, 2, 0x0F, 0xBF, 0, 0, XS_RM, 0, 64, 16)               \
   X(MOVSXD_R64_RM32, "movsxd", 0, 1, 1, 0x63, 0, 0, 0, XS_RM, 0, 64, 32)                \
   X(LEA_R64_M, "lea", 0, 1, 1, 0x8D, 0, 0, 0, XS_RM, 0, 64, 'm')                        \
+  X(LEA_R64_RIP, "lea", 0, 1, 1, 0x8D, 0, 0, 0, XS_RIP, 4, 64, 0)                       \
   X(ADD_R32_RM, "add", 0, 0, 1, 0x03, 0, 0, 0, XS_RM, 0, 32, 32)                        \
   X(ADD_R64_RM, "add", 0, 1, 1, 0x03, 0, 0, 0, XS_RM, 0, 64, 64)                        \
   X(OR_R32_RM, "or", 0, 0, 1, 0x0B, 0, 0, 0, XS_RM, 0, 32, 32)                          \
