@@ -92,7 +92,7 @@ run_once() {
   return $st
 }
 
-declare -A best failed fastsize
+declare -A best failed fastsize jitw jitm jitms
 failures=0
 fail() { # key message
   [ -n "${failed[$1]:-}" ] && return
@@ -119,6 +119,10 @@ for ((round = 1; round <= runs; round++)); do
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         # shellcheck disable=SC2086 # the command prefix is split on purpose
         WR_FAST_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
+      elif [ "${labels[r]}" = fast-jit ] && [ "$round" = 1 ]; then
+        # -v: fast-jit reports its machine code size and compile time
+        # shellcheck disable=SC2086
+        run_once "$key" ${cmds[r]} -v "$outdir/$p.wasm"
       else
         # shellcheck disable=SC2086
         run_once "$key" ${cmds[r]} "$outdir/$p.wasm"
@@ -130,6 +134,9 @@ for ((round = 1; round <= runs; round++)); do
         fail "$key" "$p under ${labels[r]}: prints $(head -c 100 "$tmp/$key.out"), native prints $(head -c 100 "$tmp/$p.expected")"
       else
         keep_best "$key"
+      fi
+      if [ "${labels[r]}" = fast-jit ] && [ "$round" = 1 ]; then
+        read -r jitw[$p] jitm[$p] jitms[$p] < <(sed -n 's/^wasm-run: fast-jit: [0-9]* functions, \([0-9]*\) bytes of wasm code -> \([0-9]*\) bytes of machine code in \([0-9.]*\) ms.*/\1 \2 \3/p' "$tmp/$key.err")
       fi
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         fastsize[$p]=$(sed -n 's/^fast: wasm code [0-9]* bytes, translated \([0-9]*\) bytes$/\1/p' "$tmp/$key.err")
@@ -143,7 +150,7 @@ done
 classic=-1
 for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
 {
-  printf 'program\tcode KB\tfast KB\tfast/code\tnative s'
+  printf 'program\tcode KB\tfast KB\tfast/code\tjit KB\tjit/code\tnative s'
   for ((r = 0; r < nr; r++)); do
     printf '\t%s s\t/native' "${labels[r]}"
     [ $classic -ge 0 ] && [ $r != $classic ] && printf '\tvs classic'
@@ -152,10 +159,12 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
   for p in "${progs[@]}"; do
     cs=$(code_size "$outdir/$p.wasm")
     fs=${fastsize[$p]:-}
-    printf '%s\t%s\t%s\t%s\t%s' "$p" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s' "$p" \
       "$(awk -v c="$cs" 'BEGIN { if (c == "-") print "-"; else printf "%.1f", c / 1024 }')" \
       "$(awk -v f="$fs" 'BEGIN { if (f == "") print "-"; else printf "%.1f", f / 1024 }')" \
       "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')" \
+      "$(awk -v j="${jitm[$p]:-}" 'BEGIN { if (j == "") print "-"; else printf "%.1f", j / 1024 }')" \
+      "$(awk -v w="${jitw[$p]:-}" -v j="${jitm[$p]:-}" 'BEGIN { if (j == "" || w == 0) print "-"; else printf "%.2f", j / w }')" \
       "${best[$p.native]:--}"
     for ((r = 0; r < nr; r++)); do
       printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"
@@ -193,5 +202,11 @@ column -t -s "$(printf '\t')" "$tmp/table2"
 echo
 echo "Seconds: best wall time of $runs. /native: time over native time. vs classic: classic's time over"
 echo "this one (above 1 = faster than classic). code KB: wasm code section; fast KB: fast mode's"
-echo "translated code (WR_FAST_STATS=1), fast/code their ratio."
+echo "translated code (WR_FAST_STATS=1), fast/code their ratio. jit KB: fast-jit's machine code,"
+echo "jit/code: its bytes per byte of wasm function bodies (both from fast-jit's -v line)."
+if [ ${#jitw[@]} -gt 0 ]; then
+  for p in "${!jitw[@]}"; do echo "${jitw[$p]} ${jitms[$p]}"; done | awk '
+    { w += $1; ms += $2 }
+    END { if (ms > 0) printf "fast-jit compile speed: %.1f KB of wasm code in %.2f ms of CPU time, %.1f MB/s on one core\n", w / 1024, ms, w / ms / 1e3 }'
+fi
 [ $failures = 0 ]
