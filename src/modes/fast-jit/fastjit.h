@@ -43,6 +43,8 @@ typedef struct fj_inst {
   uint8_t *code;          /* the executable mapping */
   size_t code_size;       /* its length (page multiple) */
   void **entries;         /* per defined function: its internal entry */
+  wr_instance *inst;
+  uint32_t ndef;
 } fj_inst;
 
 #define FJ_NUM_OFFSET(i) (offsetof(fj_inst, num) + (size_t)(i) * sizeof(void *))

@@ -26,6 +26,7 @@
 #include "modes/modes.h"
 #include "modes/numeric.h"
 #include "runtime/execmem.h"
+#include "runtime/internal.h"
 
 /* ---- numeric helpers (same semantics as classic.c) ------------------------------ */
 
@@ -132,10 +133,26 @@ static void emit_trampoline(xbuf *b) {
 
 /* ---- the mode -------------------------------------------------------------------- */
 
+/* The function a PC of fi's code is in (for the fault handler: reads only). */
+static const wr_funcinst *fj_resolve(void *data, uintptr_t pc) {
+  fj_inst *fi = data;
+  uint32_t lo = 0, hi = fi->ndef; /* the last entry at or below pc */
+  if (!fi->ndef || pc < (uintptr_t)fi->entries[0]) return NULL;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if ((uintptr_t)fi->entries[mid] <= pc) lo = mid;
+    else hi = mid;
+  }
+  return &fi->inst->own_funcs[lo];
+}
+
 static void fj_release(wr_instance *inst) {
   fj_inst *fi = inst->mode_data;
   if (!fi) return;
-  if (fi->code) munmap(fi->code, fi->code_size);
+  if (fi->code) {
+    wr_code_unregister((uintptr_t)fi->code);
+    munmap(fi->code, fi->code_size);
+  }
   free(fi->entries);
   free(fi);
   inst->mode_data = NULL;
@@ -258,7 +275,13 @@ static int fj_prepare(wr_instance *inst, wr_error *err) {
   }
   fi->code = p;
   fi->code_size = size;
+  fi->inst = inst;
+  fi->ndef = ndef;
   for (uint32_t i = 0; i < ndef; i++) fi->entries[i] = fi->code + off[i];
+  if (wr_code_register((uintptr_t)p, size, fj_resolve, fi) < 0) {
+    rc = wr_err(err, WR_ERR_NOMEM, "fast-jit: too many compiled modules alive at once");
+    goto out;
+  }
   fi->api.entries = fi->entries;
   double dt = now() - t0;
   if (wr_verbose)
