@@ -622,24 +622,41 @@ static void call(jc *t, uint32_t idx) {
   push_results(t, ft);
 }
 
+/* call_indirect: the bounds and null checks and the canonical type check inline;
+ * a callee of this instance then gets a direct call to its compiled entry. Any
+ * other callee (another instance's, a host function, a structurally equal type
+ * declared under another index) takes rt.c's call_indirect, which checks again
+ * and calls through wr_call. */
 static void call_indirect(jc *t, uint32_t type, uint32_t table) {
   const wr_functype *ft = &t->m->types[type];
   uint32_t np = ft->nparams;
+  fj_inst *fi = (fj_inst *)t->inst->ctx.api;
   spill_regs(t);
   top_to_slots(t, np + 1); /* the arguments and the element index above them */
   uint32_t base = t->h - 1 - np;
   xrm elem = slot_mem(t->tb + t->h - 1);
-  /* the checks, and the callee's compiled entry when it is one of ours */
-  rr(t, XF_MOV_R64_RM, RDI, R15);
-  x_ri(E(t), XF_MOV_R32_I, RSI, table);
-  x_ri(E(t), XF_MOV_R32_I, RDX, type);
+  wr_table *tab = t->inst->ctx.tables[table];
   rm(t, XF_MOV_R32_RM, RCX, elem);
-  x_ri(E(t), XF_MOV_R32_I, R8, t->fidx);
-  call_api(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_indirect_target));
+  mov_imm(t, RAX, (uint64_t)(uintptr_t)tab);
+  rm(t, XF_CMP_R32_RM, RCX, xm(RAX, (int32_t)offsetof(wr_table, size)));
+  trap_if(t, CC_AE, WR_TRAP_UNDEFINED_ELEMENT);
+  rm(t, XF_MOV_R64_RM, RAX, xm(RAX, (int32_t)offsetof(wr_table, elems)));
+  mi(t, XF_SHL_RM64_I8, xr(RCX), 3);
+  rm(t, XF_MOV_R64_RM, RAX, xmi(RAX, RCX, 0));
   rr(t, XF_TEST_RM64_R, RAX, RAX);
-  int32_t slow = jump_fwd(t, CC_E, NONE);
+  trap_if(t, CC_E, WR_TRAP_UNINITIALIZED_ELEMENT);
+  /* functions of this instance carry their type's canonical entry (instance.c) */
+  mov_imm(t, RDX, (uint64_t)(uintptr_t)&t->m->types[t->m->type_canon[type]]);
+  rm(t, XF_CMP_R64_RM, RDX, xm(RAX, (int32_t)offsetof(wr_funcinst, type)));
+  int32_t slow = jump_fwd(t, CC_NE, NONE);
+  mov_imm(t, RDX, (uint64_t)(uintptr_t)t->inst);
+  rm(t, XF_CMP_R64_RM, RDX, xm(RAX, (int32_t)offsetof(wr_funcinst, inst)));
+  slow = jump_fwd(t, CC_NE, slow);
+  rm(t, XF_MOV_R32_RM, RCX, xm(RAX, (int32_t)offsetof(wr_funcinst, index)));
+  mi(t, XF_SHL_RM64_I8, xr(RCX), 3);
+  mov_imm(t, RDX, (uint64_t)(uintptr_t)fi->entries);
   rm(t, XF_LEA_R64_M, RSI, slot_mem(t->tb + base));
-  x_rm(E(t), XF_CALL_RM64, 0, xr(RAX));
+  x_rm(E(t), XF_CALL_RM64, 0, xmi(RDX, RCX, -(int32_t)(8 * t->m->nimported_funcs)));
   int32_t done = jump_fwd(t, -1, NONE);
   label_here(t, slow);
   rr(t, XF_MOV_R64_RM, RDI, R15);
