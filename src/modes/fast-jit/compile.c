@@ -191,11 +191,11 @@ static xrm mem_of(jc *t, uint32_t i) {
   return slot_mem(e->kind == L_LOCAL ? e->local : t->tb + i);
 }
 
-/* Stores register r holding a value of type `type` to dst (all 64 bits). */
-static void store_reg(jc *t, xrm dst, int r, uint8_t type) {
+/* Stores register r (GP, or 16+XMM) to dst: all 64 bits, which the invariants
+ * (i32 zero-extended, f32 with zeros above) make the runtime's slot value. */
+static void store_reg(jc *t, xrm dst, int r) {
   if (r >= 16) rm(t, XF_MOVQ_M_X, r - 16, dst);
   else rm(t, XF_MOV_RM64_R, r, dst);
-  (void)type;
 }
 
 static void store_const(jc *t, xrm dst, uint64_t v) {
@@ -231,7 +231,7 @@ static void spill(jc *t, uint32_t i) {
   if ((int32_t)i == t->flags_at) materialize_flags(t);
   switch (e->kind) {
     case L_REG:
-      store_reg(t, slot_mem(t->tb + i), e->reg, e->type);
+      store_reg(t, slot_mem(t->tb + i), e->reg);
       t->owner[e->reg] = -1;
       break;
     case L_CONST: store_const(t, slot_mem(t->tb + i), e->val); break;
@@ -340,7 +340,7 @@ static void put(jc *t, xrm dst, uint32_t i) {
   ventry *e = &t->st[i];
   if ((int32_t)i == t->flags_at) materialize_flags(t);
   switch (e->kind) {
-    case L_REG: store_reg(t, dst, e->reg, e->type); break;
+    case L_REG: store_reg(t, dst, e->reg); break;
     case L_CONST: store_const(t, dst, e->val); break;
     default:
       rm(t, XF_MOV_R64_RM, RAX, mem_of(t, i));
@@ -707,18 +707,11 @@ static void helper(jc *t, int32_t off, uint32_t nops, const int *order, unsigned
   }
 }
 
-/* A numeric helper: result = fn(ctx, a[, b], func). */
+/* A numeric helper: result = fn(ctx, a, b, func); unary ones get b = 0. */
 static void num_helper(jc *t, int h, uint32_t nops, uint8_t rtype) {
-  static const int one[] = {0, -1, -1}, two[] = {0, 1, -1};
-  uint64_t imm = t->fidx;
-  if (nops == 1) {
-    static const int o1[] = {0, -2, -1};
-    uint64_t imms[2] = {imm, 0};
-    helper(t, (int32_t)FJ_NUM_OFFSET(h), 1, o1, 3, imms, rtype);
-  } else {
-    helper(t, (int32_t)FJ_NUM_OFFSET(h), 2, two, 3, &imm, rtype);
-  }
-  (void)one;
+  static const int unary[] = {0, -2, -1}, binary[] = {0, 1, -1};
+  uint64_t imms[2] = {t->fidx, 0};
+  helper(t, (int32_t)FJ_NUM_OFFSET(h), nops, nops == 1 ? unary : binary, 3, imms, rtype);
 }
 
 /* ---- memory ------------------------------------------------------------------ */
@@ -1051,9 +1044,9 @@ static void float_sign(jc *t, bool d, int what) {
   push_reg(t, d ? T_F64 : T_F32, r);
 }
 
-/* int -> float conversion with cvtsi2ss/sd (form) of a 32- or 64-bit source;
- * zext: the i32 source is unsigned (converted as a 64-bit value). */
-static void cvt_int(jc *t, int form, bool src64, bool zext, uint8_t rtype) {
+/* int -> float conversion with cvtsi2ss/sd (form); zext: the source is an
+ * unsigned i32, converted as the 64-bit value it is zero-extended to. */
+static void cvt_int(jc *t, int form, bool zext, uint8_t rtype) {
   uint32_t i = t->h - 1;
   lock(t, i);
   xrm op;
@@ -1063,7 +1056,6 @@ static void cvt_int(jc *t, int form, bool src64, bool zext, uint8_t rtype) {
   } else {
     op = rm_of(t, i, RAX);
   }
-  (void)src64;
   int r = alloc_xmm(t);
   rr(t, XF_XORPS, r - 16, r - 16);
   rm(t, form, r - 16, op);
@@ -1433,7 +1425,7 @@ static int compile_body(jc *t) {
         lock(t, i);
         if (e->kind == L_REG) {
           mov_imm(t, RAX, (uint64_t)(uintptr_t)&gl->val[0]);
-          store_reg(t, xm(RAX, 0), e->reg, e->type);
+          store_reg(t, xm(RAX, 0), e->reg);
         } else {
           if (e->kind == L_CONST) mov_imm(t, RCX, e->val);
           else rm(t, XF_MOV_R64_RM, RCX, mem_of(t, i));
@@ -1603,14 +1595,14 @@ static int compile_body(jc *t) {
       case 0xAF: num_helper(t, FJ_H_I64_TRUNC_F32_U, 1, T_I64); break;
       case 0xB0: num_helper(t, FJ_H_I64_TRUNC_F64_S, 1, T_I64); break;
       case 0xB1: num_helper(t, FJ_H_I64_TRUNC_F64_U, 1, T_I64); break;
-      case 0xB2: cvt_int(t, XF_CVTSI2SS_R32, false, false, T_F32); break;
-      case 0xB3: cvt_int(t, XF_CVTSI2SS_R64, false, true, T_F32); break;
-      case 0xB4: cvt_int(t, XF_CVTSI2SS_R64, true, false, T_F32); break;
+      case 0xB2: cvt_int(t, XF_CVTSI2SS_R32, false, T_F32); break;
+      case 0xB3: cvt_int(t, XF_CVTSI2SS_R64, true, T_F32); break;
+      case 0xB4: cvt_int(t, XF_CVTSI2SS_R64, false, T_F32); break;
       case 0xB5: num_helper(t, FJ_H_F32_CONVERT_I64_U, 1, T_F32); break;
       case 0xB6: cvt_float(t, XF_CVTSD2SS, T_F32); break;
-      case 0xB7: cvt_int(t, XF_CVTSI2SD_R32, false, false, T_F64); break;
-      case 0xB8: cvt_int(t, XF_CVTSI2SD_R64, false, true, T_F64); break;
-      case 0xB9: cvt_int(t, XF_CVTSI2SD_R64, true, false, T_F64); break;
+      case 0xB7: cvt_int(t, XF_CVTSI2SD_R32, false, T_F64); break;
+      case 0xB8: cvt_int(t, XF_CVTSI2SD_R64, true, T_F64); break;
+      case 0xB9: cvt_int(t, XF_CVTSI2SD_R64, false, T_F64); break;
       case 0xBA: num_helper(t, FJ_H_F64_CONVERT_I64_U, 1, T_F64); break;
       case 0xBB: cvt_float(t, XF_CVTSS2SD, T_F64); break;
       case 0xBC: reinterpret(t, T_I32); break;

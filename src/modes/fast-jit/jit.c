@@ -13,8 +13,10 @@
  * WASM_RUN_PERFMAP=1 writes /tmp/perf-PID.map so that perf names guest functions;
  * -v prints the wasm and machine-code sizes and the compile time. */
 #ifdef __x86_64__ /* (the whole file: the mode exists on x86-64 only) */
+#include <cpuid.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,7 @@ void wr_fj_helpers(void **num) {
 /* ---- entering compiled code ------------------------------------------------------ */
 
 typedef void (*trampoline_fn)(wr_ctx *ctx, uint64_t *args_results, void *entry);
+#define TRAMPOLINE_AT 16 /* its offset in the code (see emit_trampoline) */
 
 typedef struct entry_call {
   trampoline_fn tramp;
@@ -105,7 +108,7 @@ static void run_entry(void *p) {
 static int fj_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
   wr_instance *inst = f->inst;
   fj_inst *fi = inst->mode_data;
-  entry_call c = {(trampoline_fn)(void *)fi->code, &inst->ctx, args_results,
+  entry_call c = {(trampoline_fn)(void *)(fi->code + TRAMPOLINE_AT), &inst->ctx, args_results,
                   fi->entries[f->index - inst->module->nimported_funcs]};
   int saved_in_guest = ex->in_guest;
   ex->in_guest = 1;
@@ -119,6 +122,10 @@ static int fj_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
  * then the internal entry (third argument) with args_results still in rsi. */
 static void emit_trampoline(xbuf *b) {
   static const uint8_t saved[] = {RBX, RBP, R12, R13, R14, R15};
+  /* Padding before the trampoline: UBSan's function check (clang's
+   * -fsanitize=function) reads the 8 bytes before a function it calls through a
+   * pointer, which must be mapped (int3s, so they are no signature it knows). */
+  while (b->len < TRAMPOLINE_AT && wr_xbuf_reserve(b, 1)) b->p[b->len++] = 0xCC;
   for (size_t i = 0; i < sizeof saved; i++) x_ri(b, XF_PUSH_R64, saved[i], 0);
   x_mi(b, XF_SUB_RM64_I8, xr(RSP), 8); /* 16-byte alignment at the call */
   x_rr(b, XF_MOV_R64_RM, R15, RDI);
@@ -178,14 +185,22 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The instructions beyond x86-64's baseline the compiler emits. */
+/* The instructions beyond x86-64's baseline the compiler emits, asked of cpuid
+ * once per process. */
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static const char *cpu_missing;
+
+static void check_cpu(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1)) cpu_missing = "SSE4.1";
+  else if (!(c & bit_POPCNT)) cpu_missing = "POPCNT";
+  else if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_BMI)) cpu_missing = "BMI1 (tzcnt)";
+  else if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & bit_LZCNT)) cpu_missing = "LZCNT";
+}
+
 static const char *missing_cpu_feature(void) {
-  __builtin_cpu_init();
-  if (!__builtin_cpu_supports("sse4.1")) return "SSE4.1";
-  if (!__builtin_cpu_supports("popcnt")) return "POPCNT";
-  if (!__builtin_cpu_supports("bmi")) return "BMI1 (tzcnt)";
-  if (!__builtin_cpu_supports("abm") && !__builtin_cpu_supports("lzcnt")) return "LZCNT";
-  return NULL;
+  pthread_once(&cpu_once, check_cpu);
+  return cpu_missing;
 }
 
 static void write_perfmap(const wr_module *m, fj_inst *fi, const size_t *off, uint32_t ndef, size_t total) {
