@@ -7,13 +7,14 @@
 
 const xform wr_xforms[XF_COUNT] = {
 #define X(id, text, pfx, w, n, o0, o1, o2, dig, shape, imm, rc, mc) \
-  [XF_##id] = {text, pfx, w, n, {o0, o1, o2}, dig, shape, imm, rc, mc},
+  [XF_##id] = {text, pfx, w, n, {o0, o1, o2}, dig, shape, imm, rc, mc,                       \
+                XF_##id == XF_SETCC_RM8 || XF_##id == XF_CMOVCC_R32_RM || XF_##id == XF_CMOVCC_R64_RM || \
+                    XF_##id == XF_JCC_REL32},
     XFORMS(X)
 #undef X
 };
 
-bool wr_xbuf_reserve(xbuf *b, size_t n) {
-  if (b->len + n <= b->cap) return true;
+bool wr_xbuf_grow(xbuf *b, size_t n) {
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->len + n) cap *= 2;
   uint8_t *p = realloc(b->p, cap);
@@ -61,7 +62,7 @@ size_t wr_xemit(xbuf *b, int f, int reg, xrm rm, int64_t imm, int cc) {
     uint8_t o = x->op[i];
     if (i == x->nopc - 1) {
       if (x->shape == XS_OI || x->shape == XS_O) o += reg & 7;
-      if (f == XF_SETCC_RM8 || f == XF_CMOVCC_R32_RM || f == XF_CMOVCC_R64_RM || f == XF_JCC_REL32) o += cc;
+      if (x->cc) o += cc;
     }
     put8(b, o);
   }

@@ -202,6 +202,7 @@ typedef struct xform {
   const char *text;
   uint8_t prefix, rex_w, nopc, op[3], digit, shape, imm;
   uint8_t rclass, mclass;
+  bool cc; /* the condition code is added to the last opcode byte */
 } xform;
 extern const xform wr_xforms[XF_COUNT];
 
@@ -225,7 +226,8 @@ typedef struct xbuf {
   size_t len, cap;
   bool oom;
 } xbuf;
-bool wr_xbuf_reserve(xbuf *b, size_t n);
+bool wr_xbuf_grow(xbuf *b, size_t n);
+static inline bool wr_xbuf_reserve(xbuf *b, size_t n) { return b->len + n <= b->cap || wr_xbuf_grow(b, n); }
 
 /* Emits form f. reg: the ModRM.reg / opcode register operand (ignored for digit
  * and operand-less forms); rm: the ModRM.rm operand; imm: the immediate or rel32;
