@@ -382,6 +382,7 @@ static int compile_body(jc *t) {
       }
       case 0x05: { /* else */
         cframe *f = &t->cf[t->ncf - 1];
+        fj_forget_locals(t); /* a label: other paths lead here */
         if (live) {
           fj_top_to_slots(t, f->nresults);
           f->patch = fj_jump_fwd(t, -1, f->patch);
@@ -395,6 +396,7 @@ static int compile_body(jc *t) {
       }
       case 0x0B: { /* end */
         cframe *f = &t->cf[t->ncf - 1];
+        fj_forget_locals(t);
         if (f->kind == C_FUNC) {
           if (live) emit_return(t);
           fj_label_here(t, f->patch); /* (branches to the function's label return where they are) */
@@ -466,8 +468,11 @@ static int compile_body(jc *t) {
         fj_detach_local(t, l);
         e = &t->st[i];
         fj_put(t, slot_mem(l), i);
+        fj_uncache_local(t, l);
         if (c == 0x21) {
+          int r = e->kind == L_REG ? e->reg : -1;
           fj_pop(t);
+          if (r >= 0) fj_cache_local(t, l, r); /* the register is free but still holds it */
         } else if (e->kind != L_REG && e->kind != L_CONST) {
           fj_pop(t);
           fj_push_local(t, l);
@@ -720,18 +725,20 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
   const wr_functype *ft = &m->types[fn->type_idx];
   jc t = {.m = m, .inst = inst, .fn = fn, .fidx = m->nimported_funcs + def, .b = b, .relocs = relocs,
           .flags_at = -1};
-  for (int r = 0; r < 32; r++) t.owner[r] = -1;
+  for (int r = 0; r < 32; r++) t.owner[r] = t.reg_local[r] = -1;
   for (int k = 0; k < WR_TRAP_COUNT; k++) t.trap_chain[k] = NONE;
   int rc = 0;
   t.st = malloc((fn->max_stack + 2) * sizeof *t.st);
   t.head = malloc((fn->local_slots + 1) * sizeof *t.head);
+  t.local_reg = malloc(fn->local_slots + 1);
   t.capcf = 16;
   t.cf = malloc(t.capcf * sizeof *t.cf);
-  if (!t.st || !t.head || !t.cf) {
+  if (!t.st || !t.head || !t.cf || !t.local_reg) {
     rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
     goto out;
   }
   memset(t.head, 0xFF, (fn->local_slots + 1) * sizeof *t.head);
+  memset(t.local_reg, 0xFF, fn->local_slots + 1);
   uint32_t nparams = ft->param_slots, nlocals = fn->local_slots;
   t.tb = nlocals;
   t.args_slot = t.tb + fn->max_stack + 1;
@@ -791,6 +798,7 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
 out:
   free(t.st);
   free(t.head);
+  free(t.local_reg);
   free(t.cf);
   free(t.pt);
   return rc;

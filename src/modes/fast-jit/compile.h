@@ -59,6 +59,11 @@ typedef struct jc {
   int32_t owner[32];  /* per register (GP 0..15, XMM 16..31): the entry in it, or -1 */
   uint32_t locked;    /* registers the current instruction holds */
   int32_t flags_at;   /* the L_FLAGS entry, or -1 */
+  /* Locals whose current value a free register still holds (written through:
+   * the slot is always right too); forgotten at labels and calls, and when the
+   * register is handed out. */
+  int32_t reg_local[32]; /* per register: the local, or -1 */
+  int8_t *local_reg;     /* per local: the register, or -1 */
   int32_t trap_chain[WR_TRAP_COUNT];
   bool oom;
 } jc;
@@ -91,6 +96,9 @@ static inline void mi(jc *t, int f, xrm m, int64_t imm) { x_mi(E(t), f, m, imm);
 enum { FC_EQ, FC_NE, FC_LT, FC_GT, FC_LE, FC_GE };
 
 /* values.c */
+void fj_cache_local(jc *t, uint32_t l, int r);
+void fj_uncache_local(jc *t, uint32_t l);
+void fj_forget_locals(jc *t);
 int fj_alloc_for(jc *t, uint8_t type);
 int fj_alloc_gp(jc *t);
 int fj_alloc_xmm(jc *t);

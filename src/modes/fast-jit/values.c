@@ -144,10 +144,53 @@ static void spill(jc *t, uint32_t i) {
   e->kind = L_SLOT;
 }
 
+/* ---- locals still in registers ---- */
+
+static void uncache_reg(jc *t, int r) {
+  if (t->reg_local[r] < 0) return;
+  t->local_reg[t->reg_local[r]] = -1;
+  t->reg_local[r] = -1;
+}
+
+void fj_uncache_local(jc *t, uint32_t l) {
+  if (t->local_reg[l] < 0) return;
+  t->reg_local[t->local_reg[l]] = -1;
+  t->local_reg[l] = -1;
+}
+
+/* Register r (free now) holds local l's value, just stored. */
+void fj_cache_local(jc *t, uint32_t l, int r) {
+  fj_uncache_local(t, l);
+  uncache_reg(t, r);
+  t->reg_local[r] = (int32_t)l;
+  t->local_reg[l] = (int8_t)r;
+}
+
+void fj_forget_locals(jc *t) {
+  for (int r = 0; r < 32; r++) uncache_reg(t, r);
+}
+
+/* The register caching entry i's local, if of the class of register `like`
+ * (GP below 16, XMM from 16), else -1. */
+static int cached(jc *t, uint32_t i, int like) {
+  ventry *e = &t->st[i];
+  if (e->kind != L_LOCAL) return -1;
+  int r = t->local_reg[e->local];
+  return r >= 0 && (r >= 16) == (like >= 16) ? r : -1;
+}
+
 static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add) {
+  /* a free register, preferring one that caches no local */
   for (unsigned k = 0; k < n; k++) {
     int r = pool[k] + add;
-    if (t->owner[r] < 0 && !(t->locked & (1u << r))) return t->locked |= 1u << r, r;
+    if (t->owner[r] < 0 && t->reg_local[r] < 0 && !(t->locked & (1u << r))) return t->locked |= 1u << r, r;
+  }
+  for (unsigned k = 0; k < n; k++) {
+    int r = pool[k] + add;
+    if (t->owner[r] < 0 && !(t->locked & (1u << r))) {
+      uncache_reg(t, r);
+      return t->locked |= 1u << r, r;
+    }
   }
   /* none free: spill the deepest value in one of them */
   int best = -1;
@@ -157,6 +200,7 @@ static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add) {
     if (best < 0 || t->owner[r] < t->owner[best]) best = r;
   }
   spill(t, (uint32_t)t->owner[best]);
+  uncache_reg(t, best);
   t->locked |= 1u << best;
   return best;
 }
@@ -185,7 +229,13 @@ void fj_load_into(jc *t, int r, uint32_t i) {
           rr(t, e->type == T_F32 ? XF_MOVD_X_RM32 : XF_MOVQ_X_RM64, x, RAX);
         }
         break;
-      default: rm(t, e->type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, x, fj_mem_of(t, i)); break;
+      default:
+        if (cached(t, i, r) >= 0) {
+          if (cached(t, i, r) != r) rr(t, XF_MOVAPS_X_X, x, cached(t, i, r) - 16);
+        } else {
+          rm(t, e->type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, x, fj_mem_of(t, i));
+        }
+        break;
     }
     return;
   }
@@ -194,7 +244,13 @@ void fj_load_into(jc *t, int r, uint32_t i) {
       if (e->reg != r) rr(t, is64(e->type) ? XF_MOV_R64_RM : XF_MOV_R32_RM, r, e->reg);
       break;
     case L_CONST: fj_mov_imm(t, r, e->val); break;
-    default: rm(t, is64(e->type) ? XF_MOV_R64_RM : XF_MOV_R32_RM, r, fj_mem_of(t, i)); break;
+    default:
+      if (cached(t, i, r) >= 0) {
+        if (cached(t, i, r) != r) rr(t, is64(e->type) ? XF_MOV_R64_RM : XF_MOV_R32_RM, r, cached(t, i, r));
+      } else {
+        rm(t, is64(e->type) ? XF_MOV_R64_RM : XF_MOV_R32_RM, r, fj_mem_of(t, i));
+      }
+      break;
   }
 }
 
@@ -214,6 +270,11 @@ xrm fj_rm_of(jc *t, uint32_t i, int scratch) {
   if (e->kind == L_CONST) {
     fj_load_into(t, is_float(e->type) ? XMM(scratch) : scratch, i);
     return xr(scratch);
+  }
+  int c = cached(t, i, is_float(e->type) ? 16 : 0);
+  if (c >= 0) { /* held for the instruction: no allocation may take it */
+    t->locked |= 1u << c;
+    return xr(c & 15);
   }
   return fj_mem_of(t, i);
 }
@@ -254,6 +315,7 @@ void fj_spill_regs(jc *t) {
   if (t->flags_at >= 0) fj_materialize_flags(t);
   for (int r = 0; r < 32; r++)
     if (t->owner[r] >= 0) spill(t, (uint32_t)t->owner[r]);
+  fj_forget_locals(t); /* a call or a label follows */
 }
 
 /* Before a label or call: no register values, no local references (a local may
