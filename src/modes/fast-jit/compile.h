@@ -57,6 +57,7 @@ typedef struct jc {
   uint32_t args_slot; /* slot holding the args_results pointer */
   uint32_t frame;     /* bytes */
   int32_t owner[32];  /* per register (GP 0..15, XMM 16..31): the entry in it, or -1 */
+  uint32_t busy;      /* registers with an owner (bit r: owner[r] >= 0) */
   uint32_t locked;    /* registers the current instruction holds */
   int32_t flags_at;   /* the L_FLAGS entry, or -1 */
   /* Locals whose current value a free register still holds (written through:
@@ -64,6 +65,7 @@ typedef struct jc {
    * register is handed out. */
   int32_t reg_local[32]; /* per register: the local, or -1 */
   int8_t *local_reg;     /* per local: the register, or -1 */
+  uint32_t caching;      /* registers with reg_local >= 0 */
   int32_t trap_chain[WR_TRAP_COUNT];
   bool oom;
 } jc;

@@ -57,8 +57,17 @@ void fj_call_api(jc *t, int32_t off) {
 
 /* ---- the compile-time stack ------------------------------------------------- */
 
+static inline void own(jc *t, int r, int32_t i) {
+  t->owner[r] = i;
+  t->busy |= 1u << r;
+}
+static inline void disown(jc *t, int r) {
+  t->owner[r] = -1;
+  t->busy &= ~(1u << r);
+}
+
 static void free_reg(jc *t, ventry *e) {
-  if (e->kind == L_REG) t->owner[e->reg] = -1;
+  if (e->kind == L_REG) disown(t, e->reg);
 }
 
 void fj_pop(jc *t) {
@@ -73,7 +82,7 @@ void fj_popn(jc *t, uint32_t n) {
 }
 void fj_push_reg(jc *t, uint8_t type, int r) {
   t->st[t->h] = (ventry){L_REG, type, (uint8_t)r, 0, 0, -1, 0};
-  t->owner[r] = (int32_t)t->h++;
+  own(t, r, (int32_t)t->h++);
 }
 void fj_push_slot(jc *t, uint8_t type) { t->st[t->h++] = (ventry){L_SLOT, type, 0, 0, 0, -1, 0}; }
 void fj_push_const(jc *t, uint8_t type, uint64_t v) { t->st[t->h++] = (ventry){L_CONST, type, 0, 0, 0, -1, v}; }
@@ -122,7 +131,7 @@ void fj_materialize_flags(jc *t) {
   rr(t, XF_MOVZX_R32_RM8, r, r);
   e->kind = L_REG;
   e->reg = (uint8_t)r;
-  t->owner[r] = (int32_t)i;
+  own(t, r, (int32_t)i);
 }
 
 /* Writes entry i's value to its own slot and records it there. */
@@ -132,7 +141,7 @@ static void spill(jc *t, uint32_t i) {
   switch (e->kind) {
     case L_REG:
       fj_store_reg(t, slot_mem(t->tb + i), e->reg);
-      t->owner[e->reg] = -1;
+      disown(t, e->reg);
       break;
     case L_CONST: store_const(t, slot_mem(t->tb + i), e->val); break;
     case L_LOCAL:
@@ -150,10 +159,12 @@ static void uncache_reg(jc *t, int r) {
   if (t->reg_local[r] < 0) return;
   t->local_reg[t->reg_local[r]] = -1;
   t->reg_local[r] = -1;
+  t->caching &= ~(1u << r);
 }
 
 void fj_uncache_local(jc *t, uint32_t l) {
   if (t->local_reg[l] < 0) return;
+  t->caching &= ~(1u << t->local_reg[l]);
   t->reg_local[t->local_reg[l]] = -1;
   t->local_reg[l] = -1;
 }
@@ -164,10 +175,11 @@ void fj_cache_local(jc *t, uint32_t l, int r) {
   uncache_reg(t, r);
   t->reg_local[r] = (int32_t)l;
   t->local_reg[l] = (int8_t)r;
+  t->caching |= 1u << r;
 }
 
 void fj_forget_locals(jc *t) {
-  for (int r = 0; r < 32; r++) uncache_reg(t, r);
+  for (uint32_t m = t->caching; m; m &= m - 1) uncache_reg(t, __builtin_ctz(m));
 }
 
 /* The register caching entry i's local, if of the class of register `like`
@@ -179,18 +191,17 @@ static int cached(jc *t, uint32_t i, int like) {
   return r >= 0 && (r >= 16) == (like >= 16) ? r : -1;
 }
 
-static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add) {
+static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add, uint32_t mask) {
   /* a free register, preferring one that caches no local */
-  for (unsigned k = 0; k < n; k++) {
-    int r = pool[k] + add;
-    if (t->owner[r] < 0 && t->reg_local[r] < 0 && !(t->locked & (1u << r))) return t->locked |= 1u << r, r;
+  uint32_t fr = mask & ~t->busy & ~t->locked;
+  if (fr & ~t->caching) {
+    int r = __builtin_ctz(fr & ~t->caching);
+    return t->locked |= 1u << r, r;
   }
-  for (unsigned k = 0; k < n; k++) {
-    int r = pool[k] + add;
-    if (t->owner[r] < 0 && !(t->locked & (1u << r))) {
-      uncache_reg(t, r);
-      return t->locked |= 1u << r, r;
-    }
+  if (fr) {
+    int r = __builtin_ctz(fr);
+    uncache_reg(t, r);
+    return t->locked |= 1u << r, r;
   }
   /* none free: spill the deepest value in one of them */
   int best = -1;
@@ -204,10 +215,12 @@ static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add) {
   t->locked |= 1u << best;
   return best;
 }
-int fj_alloc_gp(jc *t) { return alloc_in(t, gp_pool, sizeof gp_pool, 0); }
+#define GP_MASK (1u << RBX | 1u << RSI | 1u << RDI | 1u << R8 | 1u << R9 | 1u << R10 | 1u << R11 | 1u << R12 | 1u << R13)
+#define XMM_MASK 0xFFFC0000u /* xmm2..xmm15 */
+int fj_alloc_gp(jc *t) { return alloc_in(t, gp_pool, sizeof gp_pool, 0, GP_MASK); }
 int fj_alloc_xmm(jc *t) {
   static const uint8_t xpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return alloc_in(t, xpool, sizeof xpool, 16);
+  return alloc_in(t, xpool, sizeof xpool, 16, XMM_MASK);
 }
 int fj_alloc_for(jc *t, uint8_t type) { return is_float(type) ? fj_alloc_xmm(t) : fj_alloc_gp(t); }
 
@@ -313,8 +326,7 @@ void fj_put(jc *t, xrm dst, uint32_t i) {
 /* Every value in a register (and the flags) to its slot. */
 void fj_spill_regs(jc *t) {
   if (t->flags_at >= 0) fj_materialize_flags(t);
-  for (int r = 0; r < 32; r++)
-    if (t->owner[r] >= 0) spill(t, (uint32_t)t->owner[r]);
+  for (uint32_t m = t->busy; m; m &= m - 1) spill(t, (uint32_t)t->owner[__builtin_ctz(m)]);
   fj_forget_locals(t); /* a call or a label follows */
 }
 
