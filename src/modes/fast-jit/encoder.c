@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 const xform wr_xforms[XF_COUNT] = {
 #define X(id, text, pfx, w, n, o0, o1, o2, dig, shape, imm, rc, mc) \
@@ -17,7 +18,13 @@ const xform wr_xforms[XF_COUNT] = {
 bool wr_xbuf_grow(xbuf *b, size_t n) {
   size_t cap = b->cap ? b->cap : 4096;
   while (cap < b->len + n) cap *= 2;
-  uint8_t *p = realloc(b->p, cap);
+  uint8_t *p;
+  if (b->mapped) {
+    p = mremap(b->p, b->cap, cap, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) p = NULL;
+  } else {
+    p = realloc(b->p, cap);
+  }
   if (!p) {
     b->oom = true;
     b->len = 0; /* keep writing somewhere; the result is discarded */

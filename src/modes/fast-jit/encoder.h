@@ -225,6 +225,7 @@ typedef struct xbuf {
   uint8_t *p;
   size_t len, cap;
   bool oom;
+  bool mapped; /* p is an anonymous mapping (grown with mremap), else malloc'd */
 } xbuf;
 bool wr_xbuf_grow(xbuf *b, size_t n);
 static inline bool wr_xbuf_reserve(xbuf *b, size_t n) { return b->len + n <= b->cap || wr_xbuf_grow(b, n); }

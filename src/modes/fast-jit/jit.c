@@ -1,12 +1,12 @@
 /* jit.c: the fast-jit mode around the compiler: at instantiation every function
  * of the module is compiled (compile.c) into one growable buffer after a shared
- * trampoline, direct calls are linked, and the code is copied into fresh pages
- * that are then made read+execute (never writable and executable at once).
+ * trampoline, direct calls are linked, and the pages the code was written into
+ * are then made read+execute (never writable and executable at once).
  *
  * Why mprotect rather than one memfd mapped twice (a writable and an executable
  * view): it needs no file descriptor and no system call beyond mmap/mprotect,
  * which the sandbox's JIT policy already allows; the code is written once and
- * never patched, so a writable view would only be a liability; and where W->X
+ * never patched after, so a writable view would only be a liability; and where W->X
  * is refused (PR_SET_MDWE and the like) the execmem probe sends the instance to
  * the fast interpreter with one line on stderr, as for llvm-jit.
  *
@@ -255,11 +255,18 @@ static int fj_prepare(wr_instance *inst, wr_error *err) {
 
   uint64_t wasm_bytes = 0;
   for (uint32_t i = 0; i < ndef; i++) wasm_bytes += (uint64_t)(m->funcs[i].code_end - m->funcs[i].code);
-  /* about 2.5 bytes of code per byte of wasm: one allocation in the common case */
-  if (!wr_xbuf_reserve(&b, (size_t)wasm_bytes * 3 + 4096)) {
-    rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
+  /* The code is written straight into pages that become executable once it is
+   * complete: about 2.5 bytes of code per byte of wasm, so one mapping in the
+   * common case (populated at once: one fault instead of one per page). */
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0) page = 4096;
+  size_t size = ((size_t)wasm_bytes * 3 + 4096 + (size_t)page - 1) / (size_t)page * (size_t)page;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (p == MAP_FAILED) {
+    rc = wr_err(err, WR_ERR_NOMEM, "fast-jit: mapping %zu bytes for code: %s", size, strerror(errno));
     goto out;
   }
+  b = (xbuf){.p = p, .cap = size, .mapped = true};
   emit_trampoline(&b);
   for (uint32_t i = 0; i < ndef && rc == 0; i++) {
     while (b.len % 16 && wr_xbuf_reserve(&b, 1)) b.p[b.len++] = 0xCC;
@@ -273,21 +280,16 @@ static int fj_prepare(wr_instance *inst, wr_error *err) {
     int32_t rel = (int32_t)((int64_t)off[relocs.r[k].callee] - (int64_t)(relocs.r[k].pos + 4));
     memcpy(b.p + relocs.r[k].pos, &rel, 4);
   }
-  long page = sysconf(_SC_PAGESIZE);
-  if (page <= 0) page = 4096;
-  size_t size = (b.len + (size_t)page - 1) / (size_t)page * (size_t)page;
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
-    rc = wr_err(err, WR_ERR_NOMEM, "fast-jit: mapping %zu bytes of code: %s", size, strerror(errno));
-    goto out;
-  }
-  memcpy(p, b.p, b.len);
+  /* the unused tail goes back; the rest becomes read+execute, no longer writable */
+  size = (b.len + (size_t)page - 1) / (size_t)page * (size_t)page;
+  if (size < b.cap) munmap(b.p + size, b.cap - size);
+  b.cap = size;
+  p = b.p;
   if (mprotect(p, size, PROT_READ | PROT_EXEC) < 0) {
-    int e = errno;
-    munmap(p, size);
-    rc = wr_err(err, WR_ERR_IO, "fast-jit: making the code executable: %s", strerror(e));
+    rc = wr_err(err, WR_ERR_IO, "fast-jit: making the code executable: %s", strerror(errno));
     goto out;
   }
+  b.p = NULL; /* the instance owns it now */
   fi->code = p;
   fi->code_size = size;
   fi->inst = inst;
@@ -307,7 +309,7 @@ static int fj_prepare(wr_instance *inst, wr_error *err) {
   const char *pm = getenv("WASM_RUN_PERFMAP");
   if (pm && strcmp(pm, "1") == 0) write_perfmap(m, fi, off, ndef, b.len);
 out:
-  free(b.p);
+  if (b.p) munmap(b.p, b.cap);
   free(relocs.r);
   free(off);
   return rc;
