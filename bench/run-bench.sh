@@ -125,7 +125,7 @@ run_once() {
   return $st
 }
 
-declare -A best failed fastsize compile_ms compile_bytes nosimd
+declare -A best failed fastsize compile_ms compile_bytes nosimd jitw jitm jitms
 failures=0
 fail() { # key message
   [ -n "${failed[$1]:-}" ] && return
@@ -155,6 +155,10 @@ for ((round = 1; round <= runs; round++)); do
       elif [ "${labels[r]}" = llvm-jit ]; then
         # shellcheck disable=SC2086
         WR_LLVM_STATS=1 run_once "$key" ${cmds[r]} "$outdir/$p.${exts[r]}"
+      elif [ "${labels[r]}" = fast-jit ] && [ "$round" = 1 ]; then
+        # -v: fast-jit reports its machine code size and compile time
+        # shellcheck disable=SC2086
+        run_once "$key" ${cmds[r]} -v "$outdir/$p.${exts[r]}"
       else
         # shellcheck disable=SC2086
         run_once "$key" ${cmds[r]} "$outdir/$p.${exts[r]}"
@@ -181,6 +185,9 @@ for ((round = 1; round <= runs; round++)); do
           fi
         fi
       fi
+      if [ "${labels[r]}" = fast-jit ] && [ "$round" = 1 ]; then
+        read -r jitw[$p] jitm[$p] jitms[$p] < <(sed -n 's/^wasm-run: fast-jit: [0-9]* functions, \([0-9]*\) bytes of wasm code -> \([0-9]*\) bytes of machine code in \([0-9.]*\) ms.*/\1 \2 \3/p' "$tmp/$key.err")
+      fi
       if [ "${labels[r]}" = fast ] && [ "$round" = 1 ]; then
         fastsize[$p]=$(sed -n 's/^fast: wasm code [0-9]* bytes, translated \([0-9]*\) bytes$/\1/p' "$tmp/$key.err")
       fi
@@ -193,7 +200,7 @@ done
 classic=-1
 for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
 {
-  printf 'program\tcode KB\tfast KB\tfast/code'
+  printf 'program\tcode KB\tfast KB\tfast/code\tjit KB\tjit/code'
   [ -n "$has_aot" ] && printf '\twasm KB\timage KB\tcompile s'
   printf '\tnative s'
   for ((r = 0; r < nr; r++)); do
@@ -205,10 +212,12 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
   for p in "${progs[@]}"; do
     cs=$(code_size "$outdir/$p.wasm")
     fs=${fastsize[$p]:-}
-    printf '%s\t%s\t%s\t%s' "$p" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s' "$p" \
       "$(awk -v c="$cs" 'BEGIN { if (c == "-") print "-"; else printf "%.1f", c / 1024 }')" \
       "$(awk -v f="$fs" 'BEGIN { if (f == "") print "-"; else printf "%.1f", f / 1024 }')" \
-      "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')"
+      "$(awk -v c="$cs" -v f="$fs" 'BEGIN { if (f == "" || c == "-") print "-"; else printf "%.2f", f / c }')" \
+      "$(awk -v j="${jitm[$p]:-}" 'BEGIN { if (j == "") print "-"; else printf "%.1f", j / 1024 }')" \
+      "$(awk -v w="${jitw[$p]:-}" -v j="${jitm[$p]:-}" 'BEGIN { if (j == "" || w == 0) print "-"; else printf "%.2f", j / w }')"
     [ -n "$has_aot" ] && printf '\t%s\t%s\t%s' "$(awk -v s="$(stat -c %s "$outdir/$p.wasm")" 'BEGIN { printf "%.1f", s / 1024 }')" \
       "$(awk -v s="${image_size[$p]}" 'BEGIN { printf "%.1f", s / 1024 }')" "${compile_s[$p]}"
     printf '\t%s' "${best[$p.native]:--}"
@@ -257,10 +266,16 @@ column -t -s "$(printf '\t')" "$tmp/table2"
 echo
 echo "Seconds: best wall time of $runs. /native: time over native time. vs classic: classic's time over"
 echo "this one (above 1 = faster than classic). code KB: wasm code section; fast KB: fast mode's"
-echo "translated code (WR_FAST_STATS=1), fast/code their ratio. compile s: llvm-jit's compile time"
-echo "(best of $runs, part of its wall time); compile KB/s: wasm code compiled per second (WR_LLVM_STATS=1)."
-echo "aot: wasm KB the module file, image KB the AOT image (which embeds the module), compile s the"
-echo "time of wasm-run compile."
+echo "translated code (WR_FAST_STATS=1), fast/code their ratio. jit KB: fast-jit's machine code,"
+echo "jit/code: its bytes per byte of wasm function bodies (both from fast-jit's -v line). compile s:"
+echo "llvm-jit's compile time (best of $runs, part of its wall time); compile KB/s: wasm code compiled"
+echo "per second (WR_LLVM_STATS=1). aot: wasm KB the module file, image KB the AOT image (which embeds"
+echo "the module), compile s the time of wasm-run compile."
+if [ ${#jitw[@]} -gt 0 ]; then
+  for p in "${!jitw[@]}"; do echo "${jitw[$p]} ${jitms[$p]}"; done | awk '
+    { w += $1; ms += $2 }
+    END { if (ms > 0) printf "fast-jit compile speed: %.1f KB of wasm code in %.2f ms of CPU time, %.1f MB/s on one core\n", w / 1024, ms, w / ms / 1e3 }'
+fi
 # The speed-up of SIMD: each simd-* program's time without -msimd128 (-msse4.1
 # natively) over its time with it, per runner.
 for p in "${progs[@]}"; do

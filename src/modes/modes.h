@@ -15,6 +15,14 @@ int wr_llvm_plugin_symbol(const char *name, void **out, wr_error *err);
 /* Whether the plugin is there to be loaded (without loading it). */
 bool wr_llvm_plugin_present(void);
 
+/* fast-jit emits x86-64 (src/modes/fast-jit/); other hosts do not have it. */
+#ifdef __x86_64__
+extern const wr_mode_ops wr_fast_jit_ops;
+#define WR_FAST_JIT_OPS (&wr_fast_jit_ops)
+#else
+#define WR_FAST_JIT_OPS NULL
+#endif
+
 /* llvm-jit exists only in builds with LLVM (configure --disable-llvm leaves it out). */
 #include "config.h"
 #ifdef HAVE_LLVM

@@ -90,7 +90,7 @@ static int make_definitions(wr_store *s, wr_instance *inst, wr_error *err) {
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
     wr_funcinst *f = &inst->own_funcs[i - m->nimported_funcs];
     f->entry = ops->entry;
-    f->type = &m->types[m->func_type[i]];
+    f->type = &m->types[m->type_canon[m->func_type[i]]]; /* canonical: call_indirect compares pointers first */
     f->inst = inst;
     f->index = i;
     f->code = &m->funcs[i - m->nimported_funcs];

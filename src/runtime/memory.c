@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #define RESERVATION_BYTES ((UINT64_C(8) << 30) + WR_PAGE_SIZE)
@@ -62,6 +63,60 @@ static bool in_reservation(uintptr_t addr) {
   return false;
 }
 
+/* Code ranges of the compiled modes (wr_code_register), read by the handler the
+ * same way: a slot is in use while its start is nonzero, set last. */
+#define MAX_CODE_RANGES 16384
+static struct code_range {
+  _Atomic uintptr_t start;
+  size_t len;
+  wr_code_resolve_fn resolve;
+  void *data;
+} code_ranges[MAX_CODE_RANGES];
+static _Atomic unsigned code_hwm;
+
+int wr_code_register(uintptr_t start, size_t len, wr_code_resolve_fn resolve, void *data) {
+  pthread_mutex_lock(&reservations_lock);
+  for (unsigned i = 0; i < MAX_CODE_RANGES; i++) {
+    if (atomic_load(&code_ranges[i].start) == 0) {
+      code_ranges[i].len = len;
+      code_ranges[i].resolve = resolve;
+      code_ranges[i].data = data;
+      atomic_store(&code_ranges[i].start, start);
+      if (i >= atomic_load(&code_hwm)) atomic_store(&code_hwm, i + 1);
+      pthread_mutex_unlock(&reservations_lock);
+      return 0;
+    }
+  }
+  pthread_mutex_unlock(&reservations_lock);
+  return -1;
+}
+
+void wr_code_unregister(uintptr_t start) {
+  pthread_mutex_lock(&reservations_lock);
+  unsigned hwm = atomic_load(&code_hwm);
+  for (unsigned i = 0; i < hwm; i++)
+    if (atomic_load(&code_ranges[i].start) == start) atomic_store(&code_ranges[i].start, 0);
+  pthread_mutex_unlock(&reservations_lock);
+}
+
+static const wr_funcinst *code_func(uintptr_t pc) {
+  unsigned hwm = atomic_load(&code_hwm);
+  for (unsigned i = 0; i < hwm; i++) {
+    uintptr_t s = atomic_load(&code_ranges[i].start);
+    if (s && pc >= s && pc - s < code_ranges[i].len) return code_ranges[i].resolve(code_ranges[i].data, pc);
+  }
+  return NULL;
+}
+
+static uintptr_t fault_pc(void *uctx) {
+#if defined(__x86_64__) && defined(REG_RIP)
+  return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+#else
+  (void)uctx;
+  return 0;
+#endif
+}
+
 /* The actions we replaced: a fault that is not ours goes back to them, so that a
  * sanitizer's or fuzzer's handler still reports a real crash (and in a plain build
  * the default action still kills the process). */
@@ -70,6 +125,8 @@ static struct sigaction prev_segv, prev_bus;
 static void fault_handler(int sig, siginfo_t *info, void *uctx) {
   wr_exec *ex = tl_exec;
   if (ex && ex->in_guest && ex->trap_jmp && in_reservation((uintptr_t)info->si_addr)) {
+    const wr_funcinst *f = code_func(fault_pc(uctx));
+    if (f) ex->cur_func = f; /* compiled code: the function the PC is in */
     ex->pending_trap = WR_TRAP_MEMORY_OOB;
     ex->unwind_code = WR_ERR_TRAP;
     siglongjmp(*ex->trap_jmp, 1);

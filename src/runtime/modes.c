@@ -13,9 +13,12 @@ static const char *const mode_names[WR_MODE_COUNT] = {
 static const wr_mode_ops *const mode_ops[WR_MODE_COUNT] = {
     [WR_MODE_CLASSIC] = &wr_classic_ops,
     [WR_MODE_FAST] = &wr_fast_ops,
+    [WR_MODE_FAST_JIT] = WR_FAST_JIT_OPS,
     [WR_MODE_LLVM_JIT] = WR_LLVM_JIT_OPS,
     [WR_MODE_AOT] = &wr_aot_ops,
 };
+
+int wr_verbose;
 
 const char *wr_mode_name(wr_mode mode) {
   return mode >= 0 && mode < WR_MODE_COUNT ? mode_names[mode] : "unknown";

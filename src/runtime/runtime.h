@@ -249,5 +249,7 @@ typedef struct wr_mode_ops {
   void (*release)(wr_instance *inst);
 } wr_mode_ops;
 const wr_mode_ops *wr_mode_get_ops(wr_mode mode);
+/* -v: modes that compile report what they did on stderr (set by the command). */
+extern int wr_verbose;
 
 #endif
