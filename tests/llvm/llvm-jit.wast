@@ -47,6 +47,27 @@
 (assert_return (invoke "peek" (i32.const 0)) (i32.const 11))
 (assert_return (invoke "peek" (i32.const 4)) (i32.const 0))
 
+;; A global set before an access that traps holds after the trap, even where a
+;; later set overwrites it on the path without a trap (found by fuzz-differential).
+(module
+  (memory 1)
+  (global $g (export "g") (mut i64) (i64.const 1))
+  (func (export "set-trap-set") (param i32)
+    (global.set $g (i64.const 2))
+    (f64.store offset=61 (local.get 0) (f64.const 0))
+    (global.set $g (i64.const 3)))
+  (func (export "set-load-set") (param i32)
+    (global.set $g (i64.const 4))
+    (drop (i32.load (local.get 0)))
+    (global.set $g (i64.const 5)))
+)
+(assert_trap (invoke "set-trap-set" (i32.const -2)) "out of bounds memory access")
+(assert_return (get "g") (i64.const 2))
+(assert_return (invoke "set-trap-set" (i32.const 0)))
+(assert_return (get "g") (i64.const 3))
+(assert_trap (invoke "set-load-set" (i32.const 65535)) "out of bounds memory access")
+(assert_return (get "g") (i64.const 4))
+
 ;; Signalling NaNs must come out quiet even where LLVM would fold the operation away.
 (module
   (func (export "mul1") (param f32) (result i32)

@@ -819,7 +819,10 @@ static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
   case WR_OP_GLOBAL_SET:
     x = wr_uleb32_unchecked(ip);
     a = to_slot(t, pop(t), t->m->globals[x].type);
-    LLVMBuildStore(t->B, a, global_ptr(t, x));
+    /* Volatile, like memory accesses (see load()): a global set before an access
+     * that traps must be seen after the trap, and LLVM, blind to the trap, would
+     * drop a set that a later one overwrites, or move it past the access. */
+    LLVMSetVolatile(LLVMBuildStore(t->B, a, global_ptr(t, x)), 1);
     break;
   case WR_OP_TABLE_GET: {
     LLVMValueRef args[3] = {ci32(t, wr_uleb32_unchecked(ip)), pop(t), ci32(t, t->func_idx)};
