@@ -3,8 +3,9 @@
  *
  * The input drives gen.c to build a valid module, and what it leaves over gives
  * the arguments. Each export is called in turn (state carries over between calls)
- * in classic, the reference semantics, and then in every other mode this build has;
- * the results, trap kinds, final memory and globals must agree. Floats compare
+ * in classic, the reference semantics, and then in every other mode this build has
+ * (aot through an image the plugin's compiler makes in a memfd); the results, trap
+ * kinds, final memory and globals must agree. Floats compare
  * equal when both are NaN (the spec leaves NaN bits open); the generator
  * canonicalises NaNs before their bits can reach integers or memory. A generated
  * module that fails to load is a bug too (in the generator or the validator).
@@ -17,7 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "aot-cache/compiler.h"
+#include "aot-cache/image.h"
 #include "gen.h"
+#include "modes/aot.h"
 #include "runtime/runtime.h"
 
 #define FUEL 500 /* loop iterations and calls per export call */
@@ -66,11 +73,32 @@ __attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt
   abort();
 }
 
+/* aot: the module compiled into an image (in a memfd) by the plugin's compiler,
+ * mapped and bound to m, as `wasm-run --mode=aot` does; NULL where this build has
+ * no compiler. Any failure of a compiler that is there is a bug. */
+static wr_image *aot_image(const wr_module *m) {
+  static int have = -1; /* whether the compiler loads (tried once) */
+  static const wr_compiler *c;
+  wr_error err = {0};
+  if (have < 0) have = wr_compiler_load(&c, &err) == 0;
+  if (!have) return NULL;
+  wr_image *img = NULL;
+  int fd = memfd_create("fuzz-aot", MFD_CLOEXEC);
+  if (fd < 0) fail("memfd_create failed");
+  if (c->compile(cur_wasm, cur_len, 2, NULL, "fuzz-differential", fd, &err) < 0 ||
+      wr_image_open(fd, &img, &err) < 0 || wr_image_map(img, &err) < 0 || wr_image_bind(img, m, &err) < 0)
+    fail("aot: compiling a generated module: %s", err.msg);
+  close(fd);
+  return img;
+}
+
 /* Runs every exported function of m in `mode`; false when the mode cannot run
  * this module (WR_ERR_UNSUPPORTED). */
 static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
   wr_error err = {0};
   memset(r, 0, sizeof *r);
+  wr_image *img = NULL;
+  if (mode == WR_MODE_AOT && !(img = aot_image(m))) return false;
   wr_store *s = wr_store_new(&err);
   if (!s) fail("%s: %s", wr_mode_name(mode), err.msg);
   wr_store_set_max_pages(s, 16);
@@ -78,6 +106,7 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
   int rc = wr_instantiate(s, m, mode, NULL, NULL, &inst, &err);
   if (rc == WR_ERR_UNSUPPORTED) {
     wr_store_free(s);
+    if (img) wr_aot_unbind(m), wr_image_free(img);
     return false;
   }
   if (rc < 0) fail("%s: instantiating a generated module: %s", wr_mode_name(mode), err.msg);
@@ -115,6 +144,7 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
     r->gtypes[g] = inst->ctx.globals[g]->type.type;
   }
   wr_store_free(s);
+  if (img) wr_aot_unbind(m), wr_image_free(img);
   return true;
 }
 
