@@ -139,6 +139,62 @@ static int exit_status_for(int code) {
   }
 }
 
+/* Parses a v128 --invoke argument into two slots (low first): "0x" and 1 to 32 hex
+ * digits, the value as one 128-bit number (the form results are printed in), or
+ * SHAPE:L0,L1,... with SHAPE one of i8x16 i16x8 i32x4 i64x2 f32x4 f64x2 and one value
+ * per lane, lane 0 first (integers signed or unsigned within the lane's width). */
+static bool parse_v128(const char *s, uint64_t out[2]) {
+  out[0] = out[1] = 0;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    size_t n = strlen(s + 2);
+    if (n == 0 || n > 32 || strspn(s + 2, "0123456789abcdefABCDEF") != n) return false;
+    for (size_t i = 0; i < n; i++) {
+      char c = s[2 + n - 1 - i];
+      uint64_t d = (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+      out[i / 16] |= d << (4 * (i % 16));
+    }
+    return true;
+  }
+  static const struct { const char *name; unsigned width; bool is_float; } shapes[] = {
+      {"i8x16:", 8, false}, {"i16x8:", 16, false}, {"i32x4:", 32, false},
+      {"i64x2:", 64, false}, {"f32x4:", 32, true}, {"f64x2:", 64, true}};
+  for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+    if (strncmp(s, shapes[k].name, 6) != 0) continue;
+    unsigned w = shapes[k].width, n = 128 / w;
+    const char *p = s + 6;
+    for (unsigned i = 0; i < n; i++) {
+      char *end = NULL;
+      uint64_t bits;
+      errno = 0;
+      if (shapes[k].is_float && w == 32) {
+        float f = strtof(p, &end);
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        bits = u;
+      } else if (shapes[k].is_float) {
+        double d = strtod(p, &end);
+        memcpy(&bits, &d, 8);
+      } else {
+        uint64_t max = w == 64 ? UINT64_MAX : (UINT64_C(1) << w) - 1;
+        if (*p == '-') {
+          int64_t v = strtoll(p, &end, 0);
+          if (w < 64 && v < -(INT64_C(1) << (w - 1))) return false;
+          bits = (uint64_t)v & max;
+        } else {
+          bits = strtoull(p, &end, 0);
+          if (bits > max) return false;
+        }
+      }
+      if (errno == ERANGE && !shapes[k].is_float) return false;
+      if (end == p || *end != (i + 1 < n ? ',' : '\0')) return false;
+      out[i * w / 64] |= bits << (i * w % 64);
+      p = end + 1;
+    }
+    return true;
+  }
+  return false;
+}
+
 /* Parses one --invoke argument as a value of type t. */
 static int parse_arg(const char *s, wr_valtype t, uint64_t *out, wr_error *err) {
   char *end = NULL;
@@ -168,6 +224,9 @@ static int parse_arg(const char *s, wr_valtype t, uint64_t *out, wr_error *err) 
     memcpy(out, &d, 8);
     return 0;
   }
+  case WR_V128:
+    if (parse_v128(s, out)) return 0;
+    break;
   default:
     return wr_err(err, WR_ERR_USAGE, "argument \"%s\": parameters of type %s cannot be given on the command line",
                   s, wr_valtype_name(t));

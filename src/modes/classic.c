@@ -21,12 +21,19 @@
 
 #include "modes/modes.h"
 #include "modes/numeric.h"
+#include "modes/simd.h"
 #include "wasm/leb.h"
 #include "wasm/opcodes.h"
 
 #define HEADER_SLOTS 4
 
 static int classic_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
+
+/* Whether the drop or select at `at` takes v128 operands (wr_function.v128_ops). */
+static inline bool wide_op(const wr_function *code, const uint8_t *at) {
+  size_t off = (size_t)(at - code->code);
+  return code->v128_ops[off / 8] >> (off % 8) & 1;
+}
 
 /* The interpreter loop. Runs `entry` with its arguments at ex->sp and leaves its
  * results there. */
@@ -50,6 +57,15 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
 #define OP(name, text, prefix, code, ...) FC_##prefix(name, code)
   static const void *const dispatch_fc[32] = {
       [0 ... 31] = &&L_ILLEGAL,
+#include "wasm/opcodes.def"
+  };
+#undef OP
+#define SIMD_0x00(name, code)
+#define SIMD_0xFC(name, code)
+#define SIMD_0xFD(name, code) [code] = &&L_##name,
+#define OP(name, text, prefix, code, ...) SIMD_##prefix(name, code)
+  static const void *const dispatch_simd[256] = {
+      [0 ... 255] = &&L_ILLEGAL,
 #include "wasm/opcodes.def"
   };
 #undef OP
@@ -238,24 +254,67 @@ do_return: {
   NEXT();
 }
 
-L_DROP: sp--; NEXT();
-L_SELECT: {
+  /* Drops and selects of v128 operands (marked by the validator in v128_ops) move
+   * two slots; locals are at their slots of local_slot when some local is a v128. */
+#define V128_OP() (code->v128_ops && wide_op(code, ip - 1))
+L_DROP: sp -= V128_OP() ? 2 : 1; NEXT();
+L_SELECT:
+  if (V128_OP()) goto select_v128;
   sp -= 2;
   if (!(uint32_t)sp[1]) sp[-1] = sp[0];
   NEXT();
-}
 L_SELECT_T: {
+  bool wide = V128_OP();
   uint32_t n = U32();
-  ip += n; /* the value types; validation allows exactly one, never v128 here */
+  ip += n; /* the value types; validation allows exactly one */
+  if (wide) goto select_v128;
   sp -= 2;
   if (!(uint32_t)sp[1]) sp[-1] = sp[0];
   NEXT();
 }
-L_LOCAL_GET: *sp++ = fp[U32()]; NEXT();
-L_LOCAL_SET: fp[U32()] = *--sp; NEXT();
-L_LOCAL_TEE: fp[U32()] = T1; NEXT();
-L_GLOBAL_GET: *sp++ = ctx->globals[U32()]->val[0]; NEXT();
-L_GLOBAL_SET: ctx->globals[U32()]->val[0] = *--sp; NEXT();
+select_v128:
+  sp -= 3;
+  if (!(uint32_t)sp[2]) sp[-2] = sp[0], sp[-1] = sp[1];
+  NEXT();
+L_LOCAL_GET:
+  if (__builtin_expect(code->local_slot != NULL, 0)) {
+    uint32_t x = U32(), k = code->local_slot[x];
+    *sp++ = fp[k];
+    if (code->local_types[x] == WR_V128) *sp++ = fp[k + 1];
+    NEXT();
+  }
+  *sp++ = fp[U32()];
+  NEXT();
+L_LOCAL_SET:
+  if (__builtin_expect(code->local_slot != NULL, 0)) {
+    uint32_t x = U32(), k = code->local_slot[x];
+    if (code->local_types[x] == WR_V128) fp[k + 1] = *--sp;
+    fp[k] = *--sp;
+    NEXT();
+  }
+  fp[U32()] = *--sp;
+  NEXT();
+L_LOCAL_TEE:
+  if (__builtin_expect(code->local_slot != NULL, 0)) {
+    uint32_t x = U32(), k = code->local_slot[x];
+    if (code->local_types[x] == WR_V128) fp[k] = sp[-2], fp[k + 1] = sp[-1];
+    else fp[k] = T1;
+    NEXT();
+  }
+  fp[U32()] = T1;
+  NEXT();
+L_GLOBAL_GET: {
+  wr_global *g = ctx->globals[U32()];
+  *sp++ = g->val[0];
+  if (__builtin_expect(g->type.type == WR_V128, 0)) *sp++ = g->val[1];
+  NEXT();
+}
+L_GLOBAL_SET: {
+  wr_global *g = ctx->globals[U32()];
+  if (__builtin_expect(g->type.type == WR_V128, 0)) g->val[1] = *--sp;
+  g->val[0] = *--sp;
+  NEXT();
+}
 L_TABLE_GET: {
   wr_table *t = ctx->tables[U32()];
   uint32_t i = (uint32_t)T1;
@@ -574,13 +633,62 @@ L_TABLE_FILL: {
   NEXT();
 }
 
-L_PREFIX_SIMD:
-  /* Unreachable: instantiation refuses SIMD modules in this mode. */
+  /* ---- SIMD: every 0xFD row of opcodes.def, through its wr_simd_NAME (simd.h). A
+   * v128 is two slots, low first: V(k) is the one whose low slot is sp[-k]. The
+   * handler of a row is chosen by its immediate kind and operand types. */
+L_PREFIX_SIMD: {
+  uint32_t sub = U32();
+  goto *dispatch_simd[sub < 256 ? sub : 255];
+}
+#define V(k) wr_v128_get(sp - (k))
+#define PUT(k, v) wr_v128_put(sp - (k), (v))
+#define MEMARG() SKIP_LEB(); uint32_t off = U32()
+  /* v128 operands only */
+#define SIMD_NONE_V128_____V128(name) { PUT(2, wr_simd_##name(V(2))); NEXT(); }
+#define SIMD_NONE_V128_V128___V128(name) { wr_v128 r = wr_simd_##name(V(4), V(2)); sp -= 2; PUT(2, r); NEXT(); }
+#define SIMD_NONE_V128_V128_V128_V128(name) { wr_v128 r = wr_simd_##name(V(6), V(4), V(2)); sp -= 4; PUT(2, r); NEXT(); }
+#define SIMD_NONE_V128_____I32(name) { uint64_t r = wr_simd_##name(V(2)); sp--; T1 = r; NEXT(); }
+#define SIMD_NONE_V128_I32___V128(name) { wr_v128 r = wr_simd_##name(V(3), T1); sp--; PUT(2, r); NEXT(); }
+  /* splats */
+#define SIMD_SPLAT(name) { wr_v128 r = wr_simd_##name(T1); sp++; PUT(2, r); NEXT(); }
+#define SIMD_NONE_I32_____V128(name) SIMD_SPLAT(name)
+#define SIMD_NONE_I64_____V128(name) SIMD_SPLAT(name)
+#define SIMD_NONE_F32_____V128(name) SIMD_SPLAT(name)
+#define SIMD_NONE_F64_____V128(name) SIMD_SPLAT(name)
+  /* lanes */
+#define SIMD_EXTRACT(name) { unsigned l = *ip++; uint64_t r = wr_simd_##name(V(2), l); sp--; T1 = r; NEXT(); }
+#define SIMD_LANE_V128_____I32(name) SIMD_EXTRACT(name)
+#define SIMD_LANE_V128_____I64(name) SIMD_EXTRACT(name)
+#define SIMD_LANE_V128_____F32(name) SIMD_EXTRACT(name)
+#define SIMD_LANE_V128_____F64(name) SIMD_EXTRACT(name)
+#define SIMD_REPLACE(name) { unsigned l = *ip++; wr_v128 r = wr_simd_##name(V(3), T1, l); sp--; PUT(2, r); NEXT(); }
+#define SIMD_LANE_V128_I32___V128(name) SIMD_REPLACE(name)
+#define SIMD_LANE_V128_I64___V128(name) SIMD_REPLACE(name)
+#define SIMD_LANE_V128_F32___V128(name) SIMD_REPLACE(name)
+#define SIMD_LANE_V128_F64___V128(name) SIMD_REPLACE(name)
+#define SIMD_SHUFFLE_V128_V128___V128(name) \
+  { wr_v128 r = wr_simd_##name(V(4), V(2), ip); ip += 16; sp -= 2; PUT(2, r); NEXT(); }
+#define SIMD_V128_______V128(name) { memcpy(sp, ip, 16); ip += 16; sp += 2; NEXT(); }
+  /* memory: the address is an i32 below the v128 operand, if any */
+#define SIMD_MEMARG_I32_____V128(name) { MEMARG(); wr_v128 r = wr_simd_##name(EA(T1)); sp++; PUT(2, r); NEXT(); }
+#define SIMD_MEMARG_I32_V128____(name) { MEMARG(); wr_simd_##name(EA(sp[-3]), V(2)); sp -= 3; NEXT(); }
+#define SIMD_MEMARG_LANE_I32_V128___V128(name) \
+  { MEMARG(); unsigned l = *ip++; wr_v128 r = wr_simd_##name(EA(sp[-3]), V(2), l); sp--; PUT(2, r); NEXT(); }
+#define SIMD_MEMARG_LANE_I32_V128____(name) \
+  { MEMARG(); unsigned l = *ip++; wr_simd_##name(EA(sp[-3]), V(2), l); sp -= 3; NEXT(); }
+#define SIMD_ROW_0x00(...)
+#define SIMD_ROW_0xFC(...)
+#define SIMD_ROW_0xFD(name, imm, p1, p2, p3, r) L_##name: SIMD_##imm##_##p1##_##p2##_##p3##_##r(name)
+#define OP(name, text, prefix, code, imm, align, lanes, p1, p2, p3, r) SIMD_ROW_##prefix(name, imm, p1, p2, p3, r)
+#include "wasm/opcodes.def"
+#undef OP
+#undef V
+#undef PUT
+#undef MEMARG
+
 L_ILLEGAL:
   TRAP(UNREACHABLE);
 
-  /* SIMD rows of opcodes.def have no handler here yet; their labels are not
-   * referenced because the dispatch tables above only expand plain and 0xFC rows. */
 #undef NEXT
 #undef TRAP
 }
@@ -591,5 +699,5 @@ static int classic_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
 
 const wr_mode_ops wr_classic_ops = {
     .entry = classic_entry,
-    .simd = false,
+    .simd = true,
 };

@@ -51,6 +51,8 @@ static void free_funcs(wr_module *m) {
   for (uint32_t i = 0; i < ndefined; i++) {
     free(m->funcs[i].local_types);
     free(m->funcs[i].branches);
+    free(m->funcs[i].local_slot);
+    free(m->funcs[i].v128_ops);
   }
   free(m->funcs);
   free(m->func_type);

@@ -190,6 +190,12 @@ typedef struct wr_function {
   uint32_t nbranches;
   uint32_t max_stack;      /* highest operand-stack height, in slots */
   bool uses_simd;          /* the body contains a 0xFD-prefixed instruction */
+  /* For interpreters, which address locals and values by slot: NULL unless some
+   * local is a v128, else the slot of each local (params first). */
+  uint32_t *local_slot;
+  /* NULL unless some drop or select of the body takes v128 operands, else a bitmap
+   * by code offset (from `code`) of the opcode bytes of those drops and selects. */
+  uint8_t *v128_ops;
 } wr_function;
 
 typedef struct wr_module {

@@ -184,6 +184,7 @@ typedef struct vctx {
   uint32_t capkinds;
 
   bool simd;
+  uint8_t *v128_ops; /* the function's v128_ops bitmap being made, or NULL */
 } vctx;
 
 static const wr_valtype single[256] = {
@@ -697,6 +698,17 @@ static int op_call(vctx *v, const wr_functype *ft) {
 }
 
 /* Instructions whose typing is not a fixed signature. */
+/* Marks the current instruction (a drop or select) as one on v128 operands. */
+static int mark_v128_op(vctx *v) {
+  if (!v->v128_ops) {
+    v->v128_ops = calloc((size_t)(v->f->code_end - v->f->code) / 8 + 1, 1);
+    if (!v->v128_ops) return verr(v, WR_ERR_NOMEM, "out of memory");
+  }
+  size_t off = (size_t)(v->ip - v->f->code);
+  v->v128_ops[off / 8] |= (uint8_t)(1u << (off % 8));
+  return 0;
+}
+
 static int by_hand(vctx *v, uint32_t key) {
   wr_module *m = v->m;
   uint32_t x, y, n;
@@ -731,7 +743,9 @@ static int by_hand(vctx *v, uint32_t key) {
     if (y >= m->ntypes) return verr(v, WR_ERR_INVALID, "unknown type %u", y);
     if ((rc = pop_expect(v, WR_I32, NULL)) < 0) return rc;
     return op_call(v, &m->types[y]);
-  case KEY(0, WR_OP_DROP): return pop_expect(v, T_UNKNOWN, NULL);
+  case KEY(0, WR_OP_DROP):
+    if ((rc = pop_expect(v, T_UNKNOWN, &t1)) < 0) return rc;
+    return t1 == WR_V128 ? mark_v128_op(v) : 0;
   case KEY(0, WR_OP_SELECT):
     if ((rc = pop_expect(v, WR_I32, NULL)) < 0 || (rc = pop_expect(v, T_UNKNOWN, &t1)) < 0 ||
         (rc = pop_expect(v, T_UNKNOWN, &t2)) < 0)
@@ -740,6 +754,7 @@ static int by_hand(vctx *v, uint32_t key) {
       return verr(v, WR_ERR_INVALID, "type mismatch: select without a type cannot choose references");
     if (t1 != t2 && t1 != T_UNKNOWN && t2 != T_UNKNOWN)
       return verr(v, WR_ERR_INVALID, "type mismatch: select between %s and %s", tname(t2), tname(t1));
+    if ((t1 == WR_V128 || t2 == WR_V128) && (rc = mark_v128_op(v)) < 0) return rc;
     return push(v, t1 == T_UNKNOWN ? t2 : t1);
   case KEY(0, WR_OP_SELECT_T): {
     if ((rc = rd_u32(v, &n)) < 0) return rc;
@@ -754,6 +769,7 @@ static int by_hand(vctx *v, uint32_t key) {
     if ((rc = pop_expect(v, WR_I32, NULL)) < 0 || (rc = pop_expect(v, t, NULL)) < 0 ||
         (rc = pop_expect(v, t, NULL)) < 0)
       return rc;
+    if (t == WR_V128 && (rc = mark_v128_op(v)) < 0) return rc;
     return push(v, t);
   }
   case KEY(0, WR_OP_LOCAL_GET):
@@ -1227,7 +1243,26 @@ int wr_module_validate(wr_module *m, wr_error *err) {
     free(f->branches);
     f->branches = NULL;
     f->nbranches = 0;
-    if ((rc = validate_body(&v)) < 0) goto out;
+    free(f->v128_ops);
+    f->v128_ops = NULL;
+    free(f->local_slot);
+    f->local_slot = NULL;
+    v.v128_ops = NULL;
+    rc = validate_body(&v);
+    f->v128_ops = v.v128_ops; /* freed with the module even when validation failed */
+    if (rc < 0) goto out;
+    uint32_t nl = m->types[f->type_idx].nparams + f->nlocals;
+    if (nl && memchr(f->local_types, WR_V128, nl)) {
+      f->local_slot = malloc((size_t)nl * sizeof *f->local_slot);
+      if (!f->local_slot) {
+        rc = wr_err(err, WR_ERR_NOMEM, "validator: out of memory");
+        goto out;
+      }
+      for (uint32_t k = 0, slot = 0; k < nl; k++) {
+        f->local_slot[k] = slot;
+        slot += wr_valtype_slots(f->local_types[k]);
+      }
+    }
     if (v.nbr) {
       f->branches = malloc((size_t)v.nbr * sizeof *f->branches);
       if (!f->branches) {

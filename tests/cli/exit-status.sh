@@ -100,6 +100,33 @@ expect "trap: out of bounds load" 134 "" '^wasm-run: trap: out of bounds memory 
 expect "in bounds load" 0 "0" "" -- "$WASM_RUN" --invoke=load "$tmp/trap.wasm" 65532
 expect "trap: stack exhausted" 134 "" '^wasm-run: trap: call stack exhausted in function rec$' -- "$WASM_RUN" --invoke=rec "$tmp/trap.wasm"
 
+# v128 arguments and results: 0x and up to 32 hex digits (as results print), or a
+# lane shape and one value per lane; in classic and fast, which run SIMD.
+cat >"$tmp/simd.wat" <<'WAT'
+(module
+  (func (export "add") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+  (func (export "id") (param v128) (result v128) (local.get 0))
+  (func (export "sum") (param v128) (result f32 i64)
+    (f32.add (f32x4.extract_lane 0 (local.get 0)) (f32x4.extract_lane 3 (local.get 0)))
+    (i64x2.extract_lane 1 (local.get 0))))
+WAT
+wat "$tmp/simd.wat" "$tmp/simd.wasm"
+for m in classic fast; do
+  expect "v128 $m: hex" 0 "0x00000004000000030000000200000001" "" -- "$WASM_RUN" --mode=$m --invoke=add "$tmp/simd.wasm" 0x1 i32x4:0,2,3,4
+  expect "v128 $m: i32x4 negative" 0 "0x00000000fffffffffffffffe00000000" "" -- "$WASM_RUN" --mode=$m --invoke=add "$tmp/simd.wasm" i32x4:-1,-2,0,0 i32x4:1,0,-1,0
+done
+expect "v128: i8x16" 0 "0xff80000000000000000000000000017f" "" -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i8x16:127,1,0,0,0,0,0,0,0,0,0,0,0,0,-128,255
+expect "v128: i16x8" 0 "0x0008000700060005000400030002ffff" "" -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i16x8:65535,2,3,4,5,6,7,8
+expect "v128: i64x2" 0 "0x8000000000000000ffffffffffffffff" "" -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i64x2:-1,0x8000000000000000
+expect "v128: f64x2" 0 "0xbff00000000000003ff8000000000000" "" -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" f64x2:1.5,-1
+expect "v128: 32 hex digits" 0 "0x0123456789abcdef0123456789abcdef" "" -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" 0x0123456789ABCDEF0123456789abcdef
+expect "v128: f32x4 and results of two types" 0 "$(printf '5.5\n4647714816520093696')" "" -- "$WASM_RUN" --invoke=sum "$tmp/simd.wasm" f32x4:1.5,0,2,4
+expect "v128: 33 hex digits" 125 "" '^wasm-run: .*argument "0x100000000000000000000000000000000": not a valid v128$' -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" 0x100000000000000000000000000000000
+expect "v128: lane out of range" 125 "" '^wasm-run: .*argument "i8x16:256,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0": not a valid v128$' -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i8x16:256,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+expect "v128: too few lanes" 125 "" '^wasm-run: .*argument "i32x4:1,2,3": not a valid v128$' -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i32x4:1,2,3
+expect "v128: too many lanes" 125 "" 'not a valid v128$' -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i64x2:1,2,3
+expect "v128: unknown shape" 125 "" 'not a valid v128$' -- "$WASM_RUN" --invoke=id "$tmp/simd.wasm" i128:1
+
 # Every truncation of a valid module is refused with one line and status 126, or
 # (cut at a section boundary) is a smaller valid module: never a crash or a hang.
 size=$(wc -c <"$fib")

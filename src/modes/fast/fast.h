@@ -126,17 +126,31 @@ static inline void wr32(fcode *p, uint32_t v) { memcpy(p, &v, sizeof v); }
  *   JTI_<cmp>/JFI_<cmp> a imm rel | CLASSIC hdr (then RET hdr): run this frame in classic */
 #define FAST_EXTRA(X) X(MOV) X(CONST) X(CONST32) X(JMP) X(JNZ) X(JZ) X(BR_TABLE_F) X(BR_TABLE_W) X(RET) X(RET1) X(CALL_F) X(CALL_D) X(CALL_INDIRECT_F) X(CLASSIC)
 
-/* Internal opcodes: the plain and 0xFC rows of opcodes.def, then the extras and
- * the fused compare-and-branch pairs. */
+/* SIMD: every 0xFD row is an instruction of the same name (but v128.const, which
+ * becomes two constant slots). A v128 operand is one unit, its low slot (the high
+ * one follows); the forms are, by the row's immediate kind and operand types:
+ *   op dst a [b [c]] | op dst a n (shifts) | op dst x (splats)
+ *   op dst a lane | op dst a x lane (extract, replace) | op dst a b lanes*8 (shuffle)
+ *   op dst addr offset (loads) | op addr v offset (store)
+ *   op dst addr v offset lane | op addr v offset lane (lane loads, stores)
+ * and the extras for v128 values: SELECT_V128 dst a b c | GLOBAL_GET_V128 dst global
+ * | GLOBAL_SET_V128 src global | MOV_V128 dst src | CONST_V128 dst bytes*8. A v128
+ * is moved as one 16-byte value: reading one whose halves were just written apart
+ * would wait for both stores. */
+#define FAST_SIMD_EXTRA(X) X(SELECT_V128) X(GLOBAL_GET_V128) X(GLOBAL_SET_V128) X(MOV_V128) X(CONST_V128)
+
+/* Internal opcodes: the rows of opcodes.def, then the extras and the fused
+ * compare-and-branch pairs. */
 #define FAST_ROW_0x00(name) FOP_##name,
 #define FAST_ROW_0xFC(name) FOP_##name,
-#define FAST_ROW_0xFD(name)
+#define FAST_ROW_0xFD(name) FOP_##name,
 enum fast_op {
 #define OP(name, text, prefix, code, ...) FAST_ROW_##prefix(name)
 #include "wasm/opcodes.def"
 #undef OP
 #define X(name) FOP_##name,
   FAST_EXTRA(X)
+  FAST_SIMD_EXTRA(X)
 #undef X
 #define X(name, T, e) FOP_JT_##name, FOP_JF_##name, FOP_JTI_##name, FOP_JFI_##name,
   FAST_CMPS(X)

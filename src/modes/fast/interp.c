@@ -16,6 +16,7 @@
 
 #include "modes/fast/fast.h"
 #include "modes/numeric.h"
+#include "modes/simd.h"
 #include "wasm/opcodes.h"
 
 static int fast_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results);
@@ -54,13 +55,14 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
 #pragma GCC diagnostic ignored "-Woverride-init"
 #define H_0x00(name) [FOP_##name] = &&L_##name - &&L_BASE,
 #define H_0xFC(name) [FOP_##name] = &&L_##name - &&L_BASE,
-#define H_0xFD(name)
+#define H_0xFD(name) [FOP_##name] = &&L_##name - &&L_BASE,
   static const int32_t offsets[FOP_COUNT] = {
 #define OP(name, text, prefix, code, ...) H_##prefix(name)
 #include "wasm/opcodes.def"
 #undef OP
 #define X(name) [FOP_##name] = &&L_##name - &&L_BASE,
       FAST_EXTRA(X)
+      FAST_SIMD_EXTRA(X)
 #undef X
 #define X(name, T, e) [FOP_JT_##name] = &&L_JT_##name - &&L_BASE, [FOP_JF_##name] = &&L_JF_##name - &&L_BASE, \
       [FOP_JTI_##name] = &&L_JTI_##name - &&L_BASE, [FOP_JFI_##name] = &&L_JFI_##name - &&L_BASE,
@@ -509,6 +511,78 @@ L_TABLE_FILL: { /* i v n table */
   NEXT();
 }
 
+  /* ---- SIMD: every 0xFD row of opcodes.def through its wr_simd_NAME (simd.h), in the
+   * forms of fast.h, chosen by the row's immediate kind and operand types. V(k) is
+   * the v128 whose low slot is operand k. */
+#define V(k) wr_v128_get(&S(k))
+#define PUT(k, v) wr_v128_put(&S(k), (v))
+#define FSIMD_NONE_V128_____V128(name) { PUT(1, wr_simd_##name(V(2))); ip += 4; NEXT(); }
+#define FSIMD_NONE_V128_V128___V128(name) { PUT(1, wr_simd_##name(V(2), V(3))); ip += 5; NEXT(); }
+#define FSIMD_NONE_V128_V128_V128_V128(name) { PUT(1, wr_simd_##name(V(2), V(3), V(4))); ip += 6; NEXT(); }
+#define FSIMD_NONE_V128_____I32(name) { S(1) = wr_simd_##name(V(2)); ip += 4; NEXT(); }
+#define FSIMD_NONE_V128_I32___V128(name) { PUT(1, wr_simd_##name(V(2), S(3))); ip += 5; NEXT(); }
+#define FSIMD_SPLAT(name) { PUT(1, wr_simd_##name(S(2))); ip += 4; NEXT(); }
+#define FSIMD_NONE_I32_____V128(name) FSIMD_SPLAT(name)
+#define FSIMD_NONE_I64_____V128(name) FSIMD_SPLAT(name)
+#define FSIMD_NONE_F32_____V128(name) FSIMD_SPLAT(name)
+#define FSIMD_NONE_F64_____V128(name) FSIMD_SPLAT(name)
+#define FSIMD_EXTRACT(name) { S(1) = wr_simd_##name(V(2), ip[4]); ip += 5; NEXT(); }
+#define FSIMD_LANE_V128_____I32(name) FSIMD_EXTRACT(name)
+#define FSIMD_LANE_V128_____I64(name) FSIMD_EXTRACT(name)
+#define FSIMD_LANE_V128_____F32(name) FSIMD_EXTRACT(name)
+#define FSIMD_LANE_V128_____F64(name) FSIMD_EXTRACT(name)
+#define FSIMD_REPLACE(name) { PUT(1, wr_simd_##name(V(2), S(3), ip[5])); ip += 6; NEXT(); }
+#define FSIMD_LANE_V128_I32___V128(name) FSIMD_REPLACE(name)
+#define FSIMD_LANE_V128_I64___V128(name) FSIMD_REPLACE(name)
+#define FSIMD_LANE_V128_F32___V128(name) FSIMD_REPLACE(name)
+#define FSIMD_LANE_V128_F64___V128(name) FSIMD_REPLACE(name)
+#define FSIMD_SHUFFLE_V128_V128___V128(name) \
+  { PUT(1, wr_simd_##name(V(2), V(3), (const uint8_t *)(ip + 5))); ip += 13; NEXT(); }
+#define FSIMD_V128_______V128(name) TRAP(UNREACHABLE); /* constants are slots */
+#define FSIMD_MEMARG_I32_____V128(name) { PUT(1, wr_simd_##name(EA(S(2)))); ip += 6; NEXT(); }
+#define FSIMD_MEMARG_I32_V128____(name) { wr_simd_##name(EA_AT(S(1), 4), V(2)); ip += 6; NEXT(); }
+#define FSIMD_MEMARG_LANE_I32_V128___V128(name) \
+  { PUT(1, wr_simd_##name(EA_AT(S(2), 5), V(3), ip[7])); ip += 8; NEXT(); }
+#define FSIMD_MEMARG_LANE_I32_V128____(name) \
+  { wr_simd_##name(EA_AT(S(1), 4), V(2), ip[6]); ip += 7; NEXT(); }
+#define FSIMD_ROW_0x00(...)
+#define FSIMD_ROW_0xFC(...)
+#define FSIMD_ROW_0xFD(name, imm, p1, p2, p3, r) L_##name: FSIMD_##imm##_##p1##_##p2##_##p3##_##r(name)
+#define OP(name, text, prefix, code, imm, align, lanes, p1, p2, p3, r) FSIMD_ROW_##prefix(name, imm, p1, p2, p3, r)
+#include "wasm/opcodes.def"
+#undef OP
+L_SELECT_V128: /* dst a b c */
+  if ((uint32_t)S(4)) PUT(1, V(2));
+  else PUT(1, V(3));
+  ip += 6;
+  NEXT();
+L_GLOBAL_GET_V128: { /* dst global */
+  wr_global *g = ctx->globals[I(3)];
+  uint64_t *d = &S(1);
+  d[0] = g->val[0];
+  d[1] = g->val[1];
+  ip += 5;
+  NEXT();
+}
+L_GLOBAL_SET_V128: { /* src global */
+  wr_global *g = ctx->globals[I(3)];
+  uint64_t *v = &S(1);
+  g->val[0] = v[0];
+  g->val[1] = v[1];
+  ip += 5;
+  NEXT();
+}
+L_MOV_V128: PUT(1, V(2)); ip += 4; NEXT();
+L_CONST_V128: { /* dst, then the 16 bytes */
+  wr_v128 v;
+  memcpy(&v, ip + 3, 16);
+  PUT(1, v);
+  ip += 11;
+  NEXT();
+}
+#undef V
+#undef PUT
+
   /* Instructions the translator turns into something else never run. */
 L_NOP: L_BLOCK: L_LOOP: L_IF: L_ELSE: L_END: L_BR: L_BR_IF: L_BR_TABLE: L_RETURN: L_CALL:
 L_CALL_INDIRECT: L_DROP: L_SELECT_T: L_LOCAL_GET: L_LOCAL_SET: L_LOCAL_TEE: L_I32_CONST:
@@ -564,7 +638,7 @@ static void fast_release(wr_instance *inst) {
 
 const wr_mode_ops wr_fast_ops = {
     .entry = fast_entry,
-    .simd = false,
+    .simd = true,
     .prepare = fast_prepare,
     .release = fast_release,
 };

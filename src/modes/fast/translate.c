@@ -45,7 +45,7 @@ typedef struct cframe {
   uint8_t kind;
   bool has_else;
   uint32_t base;      /* stack height below the block's params */
-  uint32_t nparams, nresults;
+  uint32_t nparams, nresults; /* in slots, as everything on the stack */
   uint32_t loop_pos;  /* C_LOOP: the first unit of the body */
   uint32_t patch;     /* chain of forward branch targets to this block's end */
   uint32_t else_patch;
@@ -76,6 +76,7 @@ typedef struct tr {
   bool last_cmp_imm; /* and it compares with an immediate */
   int last_acc;  /* FAST_ACC_OPS index of the last instruction if it writes a slot */
   int last_form; /* and its form: F_PLAIN, F_XA, F_XB, F_I or F_XI */
+  bool last_wide; /* the last instruction's result is a v128 at last_h, last_h + 1 */
   bool oom;
 } tr;
 
@@ -100,6 +101,7 @@ static void op(tr *t, int fop) {
   t->last_dst = NONE;
   t->last_cmp = -1;
   t->last_acc = -1;
+  t->last_wide = false;
   wr32(t->code + t->len, (uint32_t)t->H[fop]);
   t->len += 2;
 }
@@ -208,13 +210,12 @@ static void block_type(tr *t, const uint8_t **ip, uint32_t *np, uint32_t *nr) {
     (*ip)++;
     *np = *nr = 0;
   } else if (**ip >= 0x6F && **ip <= 0x7F) {
-    (*ip)++;
     *np = 0;
-    *nr = 1;
+    *nr = wr_valtype_slots(*(*ip)++);
   } else {
     const wr_functype *ft = &t->m->types[(uint32_t)wr_sleb64_unchecked(ip)];
-    *np = ft->nparams;
-    *nr = ft->nresults;
+    *np = ft->param_slots;
+    *nr = ft->result_slots;
   }
 }
 
@@ -235,7 +236,13 @@ static void skip_imm(const uint8_t **ip, uint8_t imm) {
       *ip += n;
       break;
     }
-    case WR_IMM_MEMIDX: case WR_IMM_REFTYPE: (*ip)++; break;
+    case WR_IMM_MEMIDX: case WR_IMM_REFTYPE: case WR_IMM_LANE: (*ip)++; break;
+    case WR_IMM_V128: case WR_IMM_SHUFFLE: *ip += 16; break;
+    case WR_IMM_MEMARG_LANE:
+      wr_uleb32_unchecked(ip);
+      wr_uleb32_unchecked(ip);
+      (*ip)++;
+      break;
     case WR_IMM_I32: case WR_IMM_I64: wr_sleb64_unchecked(ip); break;
     case WR_IMM_F32: *ip += 4; break;
     case WR_IMM_F64: *ip += 8; break;
@@ -673,16 +680,170 @@ static void generic(tr *t, int fop, uint8_t prefix, uint32_t code, const uint8_t
   }
 }
 
+/* ---- SIMD ---------------------------------------------------------------------- */
+
+/* The index immediate at ip, without moving past it. */
+static uint32_t rd_index(const uint8_t *ip) { return wr_uleb32_unchecked(&ip); }
+
+/* Whether the drop or select at `at` takes v128 operands (wr_function.v128_ops). */
+static bool is_v128_op(tr *t, const uint8_t *at) {
+  size_t off = (size_t)(at - t->fn->code);
+  return t->fn->v128_ops && (t->fn->v128_ops[off / 8] >> (off % 8) & 1);
+}
+
+/* Operand and result sizes in slots of the 0xFD rows, and their fast_op. */
+#define SL__ 0
+#define SL_I32 1
+#define SL_I64 1
+#define SL_F32 1
+#define SL_F64 1
+#define SL_V128 2
+static const struct { uint8_t in[3], out; uint16_t fop; } simd_sig[256] = {
+#define SIG_0x00(...)
+#define SIG_0xFC(...)
+#define SIG_0xFD(name, code, p1, p2, p3, r) [code] = {{SL_##p1, SL_##p2, SL_##p3}, SL_##r, FOP_##name},
+#define OP(name, text, prefix, code, imm, al, ln, p1, p2, p3, r) SIG_##prefix(name, code, p1, p2, p3, r)
+#include "wasm/opcodes.def"
+#undef OP
+};
+
+/* Writes the v128 constant of entries i, i + 1 to slot dst, as one 16-byte value. */
+static void emit_const_v128(tr *t, uint32_t dst, uint32_t i) {
+  op(t, FOP_CONST_V128);
+  u(t, dst);
+  for (int k = 0; k < 2; k++) {
+    u32(t, (uint32_t)t->st[i + k].val);
+    u32(t, (uint32_t)(t->st[i + k].val >> 32));
+  }
+}
+
+/* A v128 constant at entries i, i + 1 into their temps. */
+static void const_v128_to_temp(tr *t, uint32_t i) {
+  if (t->st[i].kind != V_CONST) return;
+  emit_const_v128(t, t->tb + i, i);
+  t->st[i].kind = t->st[i + 1].kind = V_TEMP;
+}
+
+/* The v128 at entries i, i + 1 (a constant, a local's slots or temps) to slots dst,
+ * dst + 1, by one 16-byte move. */
+static void put_v128(tr *t, uint32_t dst, uint32_t i) {
+  if (t->st[i].kind == V_CONST) {
+    emit_const_v128(t, dst, i);
+    return;
+  }
+  uint32_t src = slot_of(t, i);
+  if (src == dst) return;
+  op(t, FOP_MOV_V128);
+  u(t, dst);
+  u(t, src);
+}
+
+/* Before the v128 local at slots l, l + 1 changes: its pending references (always
+ * both halves, in adjacent entries) become copies in their temps. */
+static void detach_local_v128(tr *t, uint32_t l) {
+  for (int32_t i = t->head[l]; i >= 0; i = t->st[i].next) {
+    put_v128(t, t->tb + (uint32_t)i, (uint32_t)i);
+    t->st[i].kind = t->st[i + 1].kind = V_TEMP;
+  }
+  t->head[l] = t->head[l + 1] = -1;
+}
+
+/* A result of n slots (1 or 2) in the next temps, written by the instruction just
+ * begun at `ins`, its destination unit being the first operand. */
+static void simd_result(tr *t, uint32_t ins, uint32_t n) {
+  t->code[ins + 2] = (fcode)push_temp(t);
+  if (n == 2) push_temp(t);
+  t->last_dst = ins + 2;
+  t->last_h = t->h - n;
+  t->last_wide = n == 2;
+}
+
+/* One 0xFD instruction (ip: just past its sub-opcode), in the generic form of fast.h:
+ * op [dst] operands (the low slot of a v128) immediates. */
+static void simd(tr *t, uint32_t c, const uint8_t **ip) {
+  if (c == WR_OP_V128_CONST) {
+    push_const(t, wr_load_u64le(*ip));
+    push_const(t, wr_load_u64le(*ip + 8));
+    *ip += 16;
+    return;
+  }
+  const wr_opinfo *info = wr_opcode_info(0xFD, c);
+  uint32_t n = simd_sig[c].in[0] + simd_sig[c].in[1] + simd_sig[c].in[2];
+  for (uint32_t i = 0, k = t->h - n; i < 3 && simd_sig[c].in[i]; k += simd_sig[c].in[i++]) {
+    if (simd_sig[c].in[i] == 2) const_v128_to_temp(t, k);
+    else if (t->st[k].kind == V_CONST) to_temp(t, k);
+  }
+  op(t, simd_sig[c].fop);
+  uint32_t ins = t->last_ins;
+  if (simd_sig[c].out) u(t, 0);
+  for (uint32_t i = 0, k = t->h - n; i < 3 && simd_sig[c].in[i]; k += simd_sig[c].in[i++]) u(t, slot_of(t, k));
+  switch (info->imm) {
+    case WR_IMM_MEMARG: wr_uleb32_unchecked(ip); u32(t, wr_uleb32_unchecked(ip)); break;
+    case WR_IMM_MEMARG_LANE:
+      wr_uleb32_unchecked(ip);
+      u32(t, wr_uleb32_unchecked(ip));
+      u(t, *(*ip)++);
+      break;
+    case WR_IMM_LANE: u(t, *(*ip)++); break;
+    case WR_IMM_SHUFFLE:
+      for (int i = 0; i < 16; i += 2) u(t, (uint32_t)(*ip)[i] | (uint32_t)(*ip)[i + 1] << 8);
+      *ip += 16;
+      break;
+    default: break;
+  }
+  popn(t, n);
+  if (simd_sig[c].out) simd_result(t, ins, simd_sig[c].out);
+}
+
+/* select on v128 operands: SELECT_V128 dst a b c. */
+static void select_v128(tr *t) {
+  consts_to_temps(t, 5);
+  uint32_t cs = top_slot(t, 0), b = top_slot(t, 2), a = top_slot(t, 4);
+  op(t, FOP_SELECT_V128);
+  uint32_t ins = t->last_ins;
+  u(t, 0);
+  u(t, a);
+  u(t, b);
+  u(t, cs);
+  popn(t, 5);
+  simd_result(t, ins, 2);
+}
+
+/* local.set (or tee) of the v128 local at slots l, l + 1. */
+static void set_local_v128(tr *t, uint32_t l, bool tee) {
+  ventry *lo = &t->st[t->h - 2], *hi = &t->st[t->h - 1];
+  if (lo->kind == V_LOCAL && lo->slot == l) { /* the local itself */
+    if (!tee) popn(t, 2);
+    return;
+  }
+  if (t->last_wide && t->last_dst != NONE && t->last_h == t->h - 2 && lo->kind == V_TEMP &&
+      hi->kind == V_TEMP && t->head[l] < 0 && t->head[l + 1] < 0) {
+    t->code[t->last_dst] = (fcode)l; /* the producer writes the local directly */
+    t->last_dst = NONE;
+    t->last_wide = false;
+    popn(t, 2);
+  } else {
+    detach_local_v128(t, l);
+    put_v128(t, l, t->h - 2);
+    popn(t, 2);
+  }
+  if (tee) {
+    push_local(t, l);
+    push_local(t, l + 1);
+  }
+}
+
 static int translate(tr *t) {
   const wr_function *fn = t->fn;
   const wr_functype *ft = &t->m->types[fn->type_idx];
   const uint8_t *ip = fn->code;
   bool live = true;
   uint32_t dead_depth = 0;
-  push_frame(t, C_FUNC, 0, ft->nresults);
+  push_frame(t, C_FUNC, 0, ft->result_slots);
 
   while (ip < fn->code_end && !t->oom) {
     uint8_t prefix;
+    const uint8_t *at = ip; /* the instruction's first byte */
     uint32_t c = next_op(&ip, &prefix);
     if (!live) {
       /* Unreachable code: only follow the nesting to find where it ends. */
@@ -702,6 +863,10 @@ static int translate(tr *t) {
         continue;
       }
       /* else/end of the frame the dead code is in: handled below, from its base */
+    }
+    if (prefix == 0xFD) {
+      simd(t, c, &ip);
+      continue;
     }
     int fop = prefix == 0xFC ? fop_of_fc[c] : fop_of_byte[c];
     if (prefix == 0xFC) goto generic_op;
@@ -844,7 +1009,7 @@ static int translate(tr *t) {
         } else {
           ct = &t->m->types[t->m->func_type[idx]];
         }
-        uint32_t np = ct->nparams, nr = ct->nresults;
+        uint32_t np = ct->param_slots, nr = ct->result_slots;
         /* arguments in their temps become the callee's first slots; the caller's
          * locals cannot change during the call, so references below may stay */
         top_to_temps(t, np);
@@ -865,9 +1030,16 @@ static int translate(tr *t) {
         for (uint32_t i = 0; i < nr; i++) push_temp(t);
         break;
       }
-      case 0x1A: pop(t); break; /* drop */
+      case 0x1A: /* drop */
+        pop(t);
+        if (is_v128_op(t, at)) pop(t);
+        break;
       case 0x1C: skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
       case 0x1B: { /* select */
+        if (is_v128_op(t, at)) {
+          select_v128(t);
+          break;
+        }
         consts_to_temps(t, 3);
         uint32_t cs = top_slot(t, 0), b = top_slot(t, 1), a = top_slot(t, 2);
         op(t, FOP_SELECT);
@@ -882,9 +1054,26 @@ static int translate(tr *t) {
         t->last_h = t->h - 1;
         break;
       }
-      case 0x20: push_local(t, wr_uleb32_unchecked(&ip)); break;
+      case 0x20: { /* local.get */
+        uint32_t l = wr_uleb32_unchecked(&ip);
+        if (fn->local_slot) { /* some local is a v128: by slot */
+          bool wide = fn->local_types[l] == WR_V128;
+          l = fn->local_slot[l];
+          if (wide) push_local(t, l), l++;
+        }
+        push_local(t, l);
+        break;
+      }
       case 0x21: case 0x22: { /* local.set, local.tee */
         uint32_t l = wr_uleb32_unchecked(&ip);
+        if (fn->local_slot) {
+          bool wide = fn->local_types[l] == WR_V128;
+          l = fn->local_slot[l];
+          if (wide) {
+            set_local_v128(t, l, c == 0x22);
+            break;
+          }
+        }
         ventry *e = &t->st[t->h - 1];
         if (e->kind == V_LOCAL && e->slot == l) {
           if (c == 0x21) pop(t);
@@ -904,6 +1093,14 @@ static int translate(tr *t) {
         break;
       }
       case 0x23: {
+        if (t->m->globals[rd_index(ip)].type == WR_V128) {
+          op(t, FOP_GLOBAL_GET_V128);
+          u(t, t->tb + t->h);
+          u32(t, wr_uleb32_unchecked(&ip));
+          push_temp(t);
+          push_temp(t);
+          break;
+        }
         op(t, FOP_GLOBAL_GET);
         uint32_t ins = t->last_ins;
         u(t, 0);
@@ -914,6 +1111,14 @@ static int translate(tr *t) {
         break;
       }
       case 0x24:
+        if (t->m->globals[rd_index(ip)].type == WR_V128) {
+          consts_to_temps(t, 2);
+          op(t, FOP_GLOBAL_SET_V128);
+          u(t, top_slot(t, 1));
+          u32(t, wr_uleb32_unchecked(&ip));
+          popn(t, 2);
+          break;
+        }
         consts_to_temps(t, 1);
         op(t, FOP_GLOBAL_SET);
         u(t, top_slot(t, 0));
