@@ -344,7 +344,7 @@ out:
 
 const wr_mode_ops wr_llvm_jit_ops = {
     .entry = llvm_entry,
-    .simd = false,
+    .simd = true,
     .prepare = llvm_prepare,
     .release = llvm_release,
 };
