@@ -381,3 +381,20 @@
   (v128.const i64x2 -3 -4) (f64.const -1) (v128.const i64x2 -1 -2) (i32.const 9))
 (assert_return (invoke "global-add" (v128.const i32x4 10 20 30 0xffffffff)) (v128.const i32x4 11 22 33 3))
 (assert_return (invoke "global-add" (v128.const i32x4 0 0 0 0)) (v128.const i32x4 11 22 33 3))
+
+;; Unreachable code is skipped by its immediates: 16-byte constants and shuffle
+;; masks, lane bytes after a memarg, each full of 0x0b (`end`).
+(module
+  (memory 1)
+  (func (export "dead") (result v128)
+    (i64x2.add (v128.const i64x2 1 -1) (block $b (result v128)
+      (br $b (v128.const i64x2 5 6))
+      (v128.const i8x16 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11)
+      (v128.const i8x16 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11)
+      (i8x16.shuffle 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11)
+      (v128.load8_lane offset=11 11 (i32.const 11) (v128.const i64x2 11 11))
+      (i8x16.extract_lane_u 11)
+      (drop)
+      (v128.store32_lane align=1 3 (i32.const 11) (v128.const i64x2 11 11)))))
+)
+(assert_return (invoke "dead") (v128.const i64x2 6 5))
