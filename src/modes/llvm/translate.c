@@ -963,8 +963,9 @@ static void v_extadd(tr *t, int s, bool sign) {
 /* avgr_u: (a + b + 1) >> 1 without the carry out of the lane. */
 static void v_avgr(tr *t, int s) {
   LLVMValueRef b = widen(t, vpop(t, s), s, false), a = widen(t, vpop(t, s), s, false);
-  LLVMValueRef sum = LLVMBuildAdd(t->B, LLVMBuildAdd(t->B, a, b, ""), const_splat(t->ety[s + 1], shape_lanes[s], 1), "");
-  sum = LLVMBuildLShr(t->B, sum, const_splat(t->ety[s + 1], shape_lanes[s], 1), "");
+  LLVMValueRef one = const_splat(t->ety[s + 1], shape_lanes[s], 1);
+  LLVMValueRef sum = LLVMBuildAdd(t->B, LLVMBuildAdd(t->B, a, b, ""), one, "");
+  sum = LLVMBuildLShr(t->B, sum, one, "");
   vpush(t, LLVMBuildTrunc(t->B, sum, t->vty[s], ""));
 }
 
@@ -1026,16 +1027,39 @@ static void v_minmax(tr *t, int s, const char *name) {
   vpush(t, quiet(t, vintr(t, name, args, 2)));
 }
 
-/* Saturating float to int (NaN -> 0, out of range clamps): llvm.fpto[su]i.sat,
- * into n lanes of i32; the f64x2 forms fill the upper two lanes with zeros. */
+/* A constant vector of n lanes of the float type ety, each v. */
+static LLVMValueRef const_splat_real(LLVMTypeRef ety, unsigned n, double v) {
+  LLVMValueRef e[4];
+  for (unsigned i = 0; i < n; i++) e[i] = LLVMConstReal(ety, v);
+  return LLVMConstVector(e, n);
+}
+
+/* Saturating float to int into n lanes of i32: NaN -> 0, out of range clamps; the
+ * f64x2 forms fill the upper two lanes with zeros. llvm.fpto[su]i.sat says exactly
+ * this, but x86 takes its vector forms apart lane by lane; instead the in-range
+ * lanes (NaN is not) are converted, where fpto[su]i is defined, and the others
+ * chosen by a compare: all of it vector instructions. */
 static void v_trunc_sat(tr *t, int s, bool sign) {
   LLVMValueRef a = vpop(t, s);
   unsigned n = shape_lanes[s];
-  LLVMTypeRef tys[2] = {LLVMVectorType(t->i32, n), t->vty[s]};
-  LLVMValueRef r = intrinsic(t, sign ? "llvm.fptosi.sat" : "llvm.fptoui.sat", tys, 2, &a, 1);
+  LLVMTypeRef ety = t->ety[s], ity = LLVMVectorType(t->i32, n);
+  LLVMValueRef lo = const_splat_real(ety, n, sign ? -2147483648.0 : -1.0);
+  LLVMValueRef hi = const_splat_real(ety, n, sign ? 2147483648.0 : 4294967296.0);
+  LLVMValueRef in = LLVMBuildAnd(t->B, LLVMBuildFCmp(t->B, sign ? LLVMRealOGE : LLVMRealOGT, a, lo, ""),
+                                 LLVMBuildFCmp(t->B, LLVMRealOLT, a, hi, ""), "");
+  LLVMValueRef x = LLVMBuildSelect(t->B, in, a, LLVMConstNull(t->vty[s]), "");
+  LLVMValueRef r = sign ? LLVMBuildFPToSI(t->B, x, ity, "") : LLVMBuildFPToUI(t->B, x, ity, "");
+  LLVMValueRef above = LLVMBuildFCmp(t->B, LLVMRealOGE, a, hi, "");
+  LLVMValueRef out = LLVMBuildSelect(t->B, above, const_splat(t->i32, n, sign ? 0x7fffffff : 0xffffffff),
+                                     LLVMConstNull(ity), "");
+  if (sign) {
+    LLVMValueRef below = LLVMBuildFCmp(t->B, LLVMRealOLT, a, lo, "");
+    out = LLVMBuildSelect(t->B, below, const_splat(t->i32, n, 0x80000000), out, "");
+  }
+  r = LLVMBuildSelect(t->B, in, r, out, "");
   if (n == 2) {
     unsigned idx[4] = {0, 1, 2, 3};
-    r = shuffle(t, r, LLVMConstNull(tys[0]), idx, 4);
+    r = shuffle(t, r, LLVMConstNull(ity), idx, 4);
   }
   vpush(t, r);
 }
