@@ -1019,12 +1019,20 @@ static void v_pminmax(tr *t, int s, bool max) {
   vpush(t, LLVMBuildSelect(t->B, c, b, a, ""));
 }
 
-/* min/max: NaN wins, -0 < +0 (llvm.minimum/maximum), an sNaN comes out quiet. */
-static void v_minmax(tr *t, int s, const char *name) {
-  LLVMValueRef args[2];
-  args[1] = vpop(t, s);
-  args[0] = vpop(t, s);
-  vpush(t, quiet(t, vintr(t, name, args, 2)));
+/* min/max: a NaN operand gives a NaN, -0 is below +0. llvm.minimum/maximum mean
+ * that, but x86 lowers them to a long sequence that passes a signalling NaN
+ * through. Here: where either lane is NaN, a + b (a quiet NaN, canonical when the
+ * NaN operands are); where the lanes are equal, their bits ORed (min: -0 if either
+ * is) or ANDed (max: +0 if either is); otherwise the smaller (larger) one. */
+static void v_minmax(tr *t, int s, bool max) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  LLVMTypeRef ity = t->vty[s - S_F32 + S_I32];
+  LLVMValueRef ai = LLVMBuildBitCast(t->B, a, ity, ""), bi = LLVMBuildBitCast(t->B, b, ity, "");
+  LLVMValueRef eq = max ? LLVMBuildAnd(t->B, ai, bi, "") : LLVMBuildOr(t->B, ai, bi, "");
+  LLVMValueRef pick = LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, max ? LLVMRealOGT : LLVMRealOLT, a, b, ""), a, b, "");
+  LLVMValueRef r = LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, LLVMRealOEQ, a, b, ""),
+                                   LLVMBuildBitCast(t->B, eq, t->vty[s], ""), pick, "");
+  vpush(t, LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, LLVMRealUNO, a, b, ""), LLVMBuildFAdd(t->B, a, b, ""), r, ""));
 }
 
 /* A constant vector of n lanes of the float type ety, each v. */
@@ -1340,8 +1348,8 @@ static int translate_simd(tr *t, const uint8_t **ip) {
   case WR_OP_##S##_SUB: v_fbin(t, s, LLVMFSub); break;                                                                 \
   case WR_OP_##S##_MUL: v_fbin(t, s, LLVMFMul); break;                                                                 \
   case WR_OP_##S##_DIV: v_fbin(t, s, LLVMFDiv); break;                                                                 \
-  case WR_OP_##S##_MIN: v_minmax(t, s, "llvm.minimum"); break;                                                         \
-  case WR_OP_##S##_MAX: v_minmax(t, s, "llvm.maximum"); break;                                                         \
+  case WR_OP_##S##_MIN: v_minmax(t, s, false); break;                                                                  \
+  case WR_OP_##S##_MAX: v_minmax(t, s, true); break;                                                                   \
   case WR_OP_##S##_PMIN: v_pminmax(t, s, false); break;                                                                \
   case WR_OP_##S##_PMAX: v_pminmax(t, s, true); break;
     FLOAT_OPS(F32X4, S_F32)
