@@ -60,7 +60,7 @@ nr=${#labels[@]}
 
 echo "Building ${#progs[@]} programs in $outdir"
 for p in "${progs[@]}"; do
-  src=${p%-nosimd} nflags= wflags=
+  src=${p%-nosimd} nflags='' wflags=''
   [[ $p == simd-* && $p != *-nosimd ]] && nflags=-msse4.1 wflags=-msimd128
   # shellcheck disable=SC2086 # BENCH_CFLAGS is a list of flags
   "$cc" -O2 -std=c11 -Wall -Wextra $nflags ${BENCH_CFLAGS:-} -o "$outdir/$p" "$srcdir/$src.c" -lm ||

@@ -454,8 +454,9 @@ WR_SIMD_EXTADD(I32X4_EXTADD_PAIRWISE_I16X8_S, 4, i16, i32, int32_t)
 WR_SIMD_EXTADD(I32X4_EXTADD_PAIRWISE_I16X8_U, 4, u16, u32, uint32_t)
 #undef WR_SIMD_EXTADD
 
-/* The product of two n-bit lanes fits 2n bits, except (unsigned) wrapping of the
- * signed 64-bit case's -2^31 * -2^31 = 2^62, which also fits: no overflow anywhere. */
+/* The product of two n-bit lanes always fits the 2n-bit lane; W is a type that holds
+ * it without overflow in C (int for the 8-bit signed lanes, whose products are at
+ * most 2^14; unsigned for the unsigned ones). */
 #define WR_SIMD_EXTMUL(name, n, src, dst, W, off)                                          \
   WR_SIMD wr_simd_##name(wr_v128 a, wr_v128 b) {                                           \
     wr_v128 r;                                                                             \

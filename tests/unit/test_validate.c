@@ -57,6 +57,8 @@ static const char *reject_msg(const wbuf *w, int code) {
 #define T_I32_I32 0x60, 0x01, 0x7f, 0x01, 0x7f /* [i32] -> [i32] */
 #define T_I32_V 0x60, 0x01, 0x7f, 0x00     /* [i32] -> [] */
 #define T_V_V128 0x60, 0x00, 0x01, 0x7b    /* [] -> [v128] */
+#define BYTES_TYPE_I32_V128 0x60, 0x02, 0x7f, 0x7b, 0x00 /* [i32 v128] -> [] */
+#define BYTES_TYPE_V128_I32 0x60, 0x02, 0x7b, 0x7f, 0x00 /* [v128 i32] -> [] */
 
 /* ---- malformed: the binary format ---------------------------------------------- */
 
@@ -639,6 +641,55 @@ START_TEST(side_table_counts_v128_as_two_slots) {
 }
 END_TEST
 
+START_TEST(local_slots_after_v128) {
+  /* (func (param i32 v128) (local i64 v128 f32)): slots 0, 1-2, 3, 4-5, 6 */
+  wbuf w;
+  ONE_FUNC(&w, BYTES_TYPE_I32_V128, 0x03, 0x01, 0x7e, 0x01, 0x7b, 0x01, 0x7d, 0x0b);
+  wr_module *m = expect_valid(&w);
+  const wr_function *f = &m->funcs[0];
+  ck_assert_ptr_nonnull(f->local_slot);
+  static const uint32_t want[] = {0, 1, 3, 4, 6};
+  for (int i = 0; i < 5; i++) ck_assert_uint_eq(f->local_slot[i], want[i]);
+  ck_assert_uint_eq(f->local_slots, 7);
+  ck_assert_ptr_null(f->v128_ops);
+  ck_assert(m->uses_simd);
+  wr_module_free(m);
+  /* without a v128 local: no map, locals are their slots */
+  ONE_FUNC(&w, T_I32_I32, 0x01, 0x01, 0x7e, 0x20, 0x00, 0x0b);
+  m = expect_valid(&w);
+  ck_assert_ptr_null(m->funcs[0].local_slot);
+  ck_assert_ptr_null(m->funcs[0].v128_ops);
+  ck_assert(!m->uses_simd);
+  wr_module_free(m);
+}
+END_TEST
+
+START_TEST(v128_drops_and_selects_marked) {
+  /* (func (param v128 i32)), offsets from the first instruction:
+   *   0 local.get 0   2 drop*   3 local.get 1   5 drop
+   *   6 local.get 0   8 local.get 0   10 local.get 1   12 select*   13 drop*
+   *   14 local.get 1  16 local.get 1  18 local.get 1   20 select    21 drop
+   *   22 local.get 0  24 local.get 0  26 local.get 1   28 select (result v128)*  31 drop*
+   *   32 end; * takes v128 operands */
+  wbuf w;
+  ONE_FUNC(&w, BYTES_TYPE_V128_I32, 0x00, 0x20, 0x00, 0x1a, 0x20, 0x01, 0x1a, 0x20, 0x00, 0x20, 0x00,
+           0x20, 0x01, 0x1b, 0x1a, 0x20, 0x01, 0x20, 0x01, 0x20, 0x01, 0x1b, 0x1a, 0x20, 0x00, 0x20,
+           0x00, 0x20, 0x01, 0x1c, 0x01, 0x7b, 0x1a, 0x0b);
+  wr_module *m = expect_valid(&w);
+  const wr_function *f = &m->funcs[0];
+  ck_assert_ptr_nonnull(f->v128_ops);
+  ck_assert_ptr_nonnull(f->local_slot); /* params v128, i32: slots 0-1, 2 */
+  ck_assert_uint_eq(f->local_slot[0], 0);
+  ck_assert_uint_eq(f->local_slot[1], 2);
+  for (size_t off = 0; off <= 32; off++) {
+    bool marked = f->v128_ops[off / 8] >> (off % 8) & 1;
+    bool want = off == 2 || off == 12 || off == 13 || off == 28 || off == 31;
+    ck_assert_msg(marked == want, "offset %zu: marked %d, expected %d", off, marked, want);
+  }
+  wr_module_free(m);
+}
+END_TEST
+
 Suite *validate_suite(void) {
   Suite *s = suite_create("validate");
   TCase *tc = tcase_create("malformed");
@@ -672,6 +723,8 @@ Suite *validate_suite(void) {
   tcase_add_test(tc, side_table_block_loop_br_table_if_else);
   tcase_add_test(tc, side_table_loop_params_keep_and_drop);
   tcase_add_test(tc, side_table_counts_v128_as_two_slots);
+  tcase_add_test(tc, local_slots_after_v128);
+  tcase_add_test(tc, v128_drops_and_selects_marked);
   suite_add_tcase(s, tc);
   return s;
 }
