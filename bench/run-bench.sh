@@ -225,6 +225,7 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
       if [ -n "${nosimd[$p.$r]:-}" ]; then
         printf '\tn/a\t-'
         [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t-'
+        [ "${labels[r]}" = llvm-jit ] && printf '\t-\t-'
         continue
       fi
       printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"

@@ -615,7 +615,7 @@ static int load_module(filectx *f, json_t *cmd, modrec *r, wr_error *err) {
  * module, as `wasm-run --mode=aot` does. */
 static int aot_compile(modrec *r, wr_error *err) {
   const wr_module *m = r->module;
-  if (r->image || m->uses_simd || m->nfuncs == m->nimported_funcs) return 0; /* nothing to compile */
+  if (r->image || m->nfuncs == m->nimported_funcs) return 0; /* nothing to compile */
   const wr_compiler *c;
   int rc = wr_compiler_load(&c, err);
   if (rc < 0) return rc;

@@ -127,10 +127,6 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
   wr_module *m = NULL;
   int rc = wr_module_load(wasm, len, &m, err);
   if (rc < 0) return rc;
-  if (m->uses_simd) {
-    wr_module_free(m);
-    return wr_err(err, WR_ERR_UNSUPPORTED, "aot: the module uses SIMD (v128), which the aot mode does not run yet");
-  }
   pthread_once(&init_once, init_llvm);
   if (!init_ok) {
     wr_module_free(m);

@@ -10,7 +10,9 @@
  * guard region behind each memory turns a stray access into a fault the runtime
  * reports as "out of bounds memory access". Explicit checks remain where the guard
  * cannot help: integer division, float-to-integer conversion, the native stack
- * (a compare against api->stack_limit at function entry). */
+ * (a compare against api->stack_limit at function entry). v128 values are LLVM
+ * vectors (see tr.v128); the lane operations LLVM or the host would answer
+ * differently from wasm are spelt out (the SIMD section). */
 #include "modes/llvm/llvm.h"
 
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -44,6 +46,12 @@ typedef struct tr {
   LLVMBuilderRef B, AB; /* AB appends allocas and invariant loads to the entry block */
   const wr_module *m;
   LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, vd;
+  /* v128: every value on the operand stack, in locals, phis, calls and slots is a
+   * <2 x i64> (v128), the layout of its two 64-bit slots, low first; an instruction
+   * bitcasts it to its lane shape (vty[], free in code) and back. One type keeps
+   * phis, selects and locals uniform whatever shapes the arms used. */
+  LLVMTypeRef v128, vty[6], ety[6];
+  bool pshufb; /* x86 with SSSE3: swizzle as pshufb */
   LLVMTypeRef *fn_types;      /* per type index: the native signature */
   LLVMValueRef *natives;      /* per function index (defined ones only) */
   LLVMTypeRef helper_types[WR_RT_NHELPERS];
@@ -76,6 +84,7 @@ static LLVMTypeRef vt_type(tr *t, wr_valtype v) {
   case WR_I32: return t->i32;
   case WR_F32: return t->f32;
   case WR_F64: return t->f64;
+  case WR_V128: return t->v128;
   default: return t->i64; /* i64 and references (wr_ref) */
   }
 }
@@ -416,6 +425,14 @@ static void skip_imm(const uint8_t **ip, int imm) {
     break;
   case WR_IMM_F32: *ip += 4; break;
   case WR_IMM_F64: *ip += 8; break;
+  case WR_IMM_V128:
+  case WR_IMM_SHUFFLE: *ip += 16; break;
+  case WR_IMM_LANE: (*ip)++; break;
+  case WR_IMM_MEMARG_LANE:
+    skip_leb(ip);
+    skip_leb(ip);
+    (*ip)++;
+    break;
   case WR_IMM_SELECT_T: {
     uint32_t n = wr_uleb32_unchecked(ip);
     for (uint32_t i = 0; i < n; i++) skip_leb(ip);
@@ -441,10 +458,18 @@ static void bin(tr *t, LLVMOpcode op) {
  * optimisation (through a local) can still pass through unquieted. */
 static LLVMValueRef quiet(tr *t, LLVMValueRef v) {
   /* Setting the quiet bit by hand: x86 cannot select llvm.canonicalize, and
-   * integer operations are beyond the folds above. */
-  bool is64 = LLVMTypeOf(v) == t->f64;
+   * integer operations are beyond the folds above. Lane by lane for vectors. */
+  LLVMTypeRef fty = LLVMTypeOf(v);
+  bool vec = LLVMGetTypeKind(fty) == LLVMVectorTypeKind;
+  bool is64 = (vec ? LLVMGetElementType(fty) : fty) == t->f64;
   LLVMTypeRef ity = is64 ? t->i64 : t->i32;
   LLVMValueRef qbit = LLVMConstInt(ity, is64 ? 1ull << 51 : 1ull << 22, 0);
+  if (vec) {
+    unsigned n = LLVMGetVectorSize(fty);
+    LLVMValueRef q[4] = {qbit, qbit, qbit, qbit};
+    ity = LLVMVectorType(ity, n);
+    qbit = LLVMConstVector(q, n);
+  }
   LLVMValueRef bits = LLVMBuildOr(t->B, LLVMBuildBitCast(t->B, v, ity, ""), qbit, "");
   LLVMValueRef isnan = LLVMBuildFCmp(t->B, LLVMRealUNO, v, v, "");
   return LLVMBuildSelect(t->B, isnan, LLVMBuildBitCast(t->B, bits, LLVMTypeOf(v), ""), v, "");
@@ -601,6 +626,23 @@ static void store(tr *t, const uint8_t **ip, LLVMTypeRef mty) {
   LLVMSetVolatile(s, 1);
 }
 
+/* A value into / out of the slot buffer buf at slot index `slot`: a v128 takes
+ * that slot and the next, low half first, which is <2 x i64>'s own layout. */
+static void store_slot(tr *t, LLVMBuilderRef b, LLVMValueRef buf, uint32_t slot, LLVMValueRef v, wr_valtype vt) {
+  LLVMValueRef idx = LLVMConstInt(t->i64, slot, 0);
+  LLVMValueRef p = LLVMBuildGEP2(b, t->i64, buf, &idx, 1, "");
+  LLVMValueRef s = LLVMBuildStore(b, vt == WR_V128 ? v : to_slot(t, v, vt), p);
+  LLVMSetAlignment(s, 8);
+}
+
+static LLVMValueRef load_slot(tr *t, LLVMBuilderRef b, LLVMValueRef buf, uint32_t slot, wr_valtype vt) {
+  LLVMValueRef idx = LLVMConstInt(t->i64, slot, 0);
+  LLVMValueRef p = LLVMBuildGEP2(b, t->i64, buf, &idx, 1, "");
+  LLVMValueRef v = LLVMBuildLoad2(b, vt == WR_V128 ? t->v128 : t->i64, p, "");
+  LLVMSetAlignment(v, 8);
+  return vt == WR_V128 ? v : from_slot(t, v, vt);
+}
+
 /* An alloca of n 64-bit slots in the entry block, for calls through the uniform
  * entry. */
 static LLVMValueRef slot_buffer(tr *t, uint32_t n) {
@@ -609,24 +651,18 @@ static LLVMValueRef slot_buffer(tr *t, uint32_t n) {
 
 /* Pops ft's arguments into a slot buffer, returns it. */
 static LLVMValueRef spill_args(tr *t, const wr_functype *ft) {
-  uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+  uint32_t n = ft->param_slots > ft->result_slots ? ft->param_slots : ft->result_slots;
   LLVMValueRef buf = slot_buffer(t, n);
   uint32_t base = t->sp - ft->nparams;
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
-    LLVMValueRef p = LLVMBuildGEP2(t->B, t->i64, buf, &idx, 1, "");
-    LLVMBuildStore(t->B, to_slot(t, t->stack[base + i], ft->params[i]), p);
-  }
+  for (uint32_t i = 0, slot = 0; i < ft->nparams; slot += ft->params[i] == WR_V128 ? 2 : 1, i++)
+    store_slot(t, t->B, buf, slot, t->stack[base + i], ft->params[i]);
   t->sp = base;
   return buf;
 }
 
 static void unspill_results(tr *t, const wr_functype *ft, LLVMValueRef buf) {
-  for (uint32_t i = 0; i < ft->nresults; i++) {
-    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
-    LLVMValueRef p = LLVMBuildGEP2(t->B, t->i64, buf, &idx, 1, "");
-    push(t, from_slot(t, LLVMBuildLoad2(t->B, t->i64, p, ""), ft->results[i]));
-  }
+  for (uint32_t i = 0, slot = 0; i < ft->nresults; slot += ft->results[i] == WR_V128 ? 2 : 1, i++)
+    push(t, load_slot(t, t->B, buf, slot, ft->results[i]));
 }
 
 static void do_call(tr *t, uint32_t callee) {
@@ -766,6 +802,582 @@ static int translate_fc(tr *t, const uint8_t **ip) {
   return 0;
 }
 
+/* ---- SIMD (v128) --------------------------------------------------------------- */
+
+/* Lane shapes: vty[s] is the shape's vector type, ety[s] its element type. */
+enum { S_I8, S_I16, S_I32, S_I64, S_F32, S_F64 };
+static const unsigned shape_lanes[6] = {16, 8, 4, 2, 4, 2};
+
+static LLVMValueRef as(tr *t, LLVMValueRef v, int s) { return LLVMBuildBitCast(t->B, v, t->vty[s], ""); }
+static LLVMValueRef vpop(tr *t, int s) { return as(t, pop(t), s); }
+static void vpush(tr *t, LLVMValueRef v) { push(t, LLVMBuildBitCast(t->B, v, t->v128, "")); }
+
+/* A constant vector of n lanes of type ety, each `v`. */
+static LLVMValueRef const_splat(LLVMTypeRef ety, unsigned n, uint64_t v) {
+  LLVMValueRef e[16];
+  unsigned w = LLVMGetIntTypeWidth(ety);
+  if (w < 64) v &= (1ull << w) - 1;
+  for (unsigned i = 0; i < n; i++) e[i] = LLVMConstInt(ety, v, 0);
+  return LLVMConstVector(e, n);
+}
+
+/* shufflevector of a and b (b may be NULL: a twice) with lane indices idx[0..n). */
+static LLVMValueRef shuffle(tr *t, LLVMValueRef a, LLVMValueRef b, const unsigned *idx, unsigned n) {
+  LLVMValueRef m[32];
+  for (unsigned i = 0; i < n; i++) m[i] = ci32(t, idx[i]);
+  return LLVMBuildShuffleVector(t->B, a, b ? b : LLVMGetPoison(LLVMTypeOf(a)), LLVMConstVector(m, n), "");
+}
+
+/* A vector of shape s with every lane the scalar x (already of the lane type). */
+static LLVMValueRef splat(tr *t, LLVMValueRef x, int s) {
+  LLVMValueRef v = LLVMBuildInsertElement(t->B, LLVMGetPoison(t->vty[s]), x, ci32(t, 0), "");
+  unsigned zero[16] = {0};
+  return shuffle(t, v, NULL, zero, shape_lanes[s]);
+}
+
+/* The low or high half of the lanes of a (shape s), as a vector of n/2 lanes. */
+static LLVMValueRef half(tr *t, LLVMValueRef a, int s, bool high) {
+  unsigned n = shape_lanes[s] / 2, idx[8] = {0};
+  for (unsigned i = 0; i < n; i++) idx[i] = i + (high ? n : 0);
+  return shuffle(t, a, NULL, idx, n);
+}
+
+/* The even (odd) lanes of a, shape s. */
+static LLVMValueRef evens(tr *t, LLVMValueRef a, int s, unsigned odd) {
+  unsigned n = shape_lanes[s] / 2, idx[8] = {0};
+  for (unsigned i = 0; i < n; i++) idx[i] = 2 * i + odd;
+  return shuffle(t, a, NULL, idx, n);
+}
+
+/* Integer lanes v (shape s's element type, any count) widened to twice the width. */
+static LLVMValueRef widen(tr *t, LLVMValueRef v, int s, bool sign) {
+  LLVMTypeRef ty = LLVMVectorType(t->ety[s + 1], LLVMGetVectorSize(LLVMTypeOf(v)));
+  return sign ? LLVMBuildSExt(t->B, v, ty, "") : LLVMBuildZExt(t->B, v, ty, "");
+}
+
+static LLVMValueRef vintr(tr *t, const char *name, LLVMValueRef *args, unsigned n) {
+  LLVMTypeRef ty = LLVMTypeOf(args[0]);
+  return intrinsic(t, name, &ty, 1, args, n);
+}
+
+static void v_bin(tr *t, int s, LLVMOpcode op) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  vpush(t, LLVMBuildBinOp(t->B, op, a, b, ""));
+}
+
+static void v_bin_intr(tr *t, int s, const char *name) {
+  LLVMValueRef args[2];
+  args[1] = vpop(t, s);
+  args[0] = vpop(t, s);
+  vpush(t, vintr(t, name, args, 2));
+}
+
+static void v_un_intr(tr *t, int s, const char *name) {
+  LLVMValueRef a = vpop(t, s);
+  vpush(t, vintr(t, name, &a, 1));
+}
+
+static void v_fbin(tr *t, int s, LLVMOpcode op) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  LLVMValueRef r = LLVMBuildBinOp(t->B, op, a, b, "");
+  vpush(t, LLVMIsConstant(a) || LLVMIsConstant(b) ? quiet(t, r) : r);
+}
+
+/* Lane comparisons give all ones or zero per lane. */
+static void v_icmp(tr *t, int s, LLVMIntPredicate p) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  vpush(t, LLVMBuildSExt(t->B, LLVMBuildICmp(t->B, p, a, b, ""), t->vty[s], ""));
+}
+
+static void v_fcmp(tr *t, int s, LLVMRealPredicate p) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  vpush(t, LLVMBuildSExt(t->B, LLVMBuildFCmp(t->B, p, a, b, ""), t->vty[s - S_F32 + S_I32], ""));
+}
+
+/* Shift counts are taken modulo the lane width. */
+static void v_shift(tr *t, int s, LLVMOpcode op) {
+  LLVMValueRef n = pop(t), a = vpop(t, s);
+  unsigned w = 8u << s;
+  n = LLVMBuildAnd(t->B, n, ci32(t, w - 1), "");
+  if (s == S_I64) n = LLVMBuildZExt(t->B, n, t->i64, "");
+  else if (s < S_I32) n = LLVMBuildTrunc(t->B, n, t->ety[s], "");
+  vpush(t, LLVMBuildBinOp(t->B, op, a, splat(t, n, s), ""));
+}
+
+/* i8x16.abs etc.: the absolute value of INT_MIN is INT_MIN (no poison). */
+static void v_abs(tr *t, int s) {
+  LLVMValueRef args[2] = {vpop(t, s), LLVMConstInt(t->i1, 0, 0)};
+  vpush(t, vintr(t, "llvm.abs", args, 2));
+}
+
+/* The lanes of a (shape s) as an integer of one bit per lane: set where the lane
+ * is negative (bitmask) or nonzero (all_true). */
+static LLVMValueRef lane_bits(tr *t, LLVMValueRef a, int s, LLVMIntPredicate p) {
+  LLVMValueRef c = LLVMBuildICmp(t->B, p, a, LLVMConstNull(t->vty[s]), "");
+  return LLVMBuildBitCast(t->B, c, LLVMIntTypeInContext(t->C, shape_lanes[s]), "");
+}
+
+static void v_all_true(tr *t, int s) {
+  LLVMValueRef bits = lane_bits(t, vpop(t, s), s, LLVMIntNE);
+  LLVMValueRef all = LLVMConstAllOnes(LLVMTypeOf(bits));
+  push(t, LLVMBuildZExt(t->B, LLVMBuildICmp(t->B, LLVMIntEQ, bits, all, ""), t->i32, ""));
+}
+
+static void v_bitmask(tr *t, int s) {
+  push(t, LLVMBuildZExt(t->B, lane_bits(t, vpop(t, s), s, LLVMIntSLT), t->i32, ""));
+}
+
+/* Narrowing: the lanes of a then b (shape s), each clamped to the narrow type's
+ * signed or unsigned range (the source lanes are signed either way). */
+static void v_narrow(tr *t, int s, bool sign) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  unsigned n = shape_lanes[s], idx[16];
+  for (unsigned i = 0; i < 2 * n; i++) idx[i] = i;
+  LLVMValueRef v = shuffle(t, a, b, idx, 2 * n);
+  unsigned w = 8u << (s - 1);
+  uint64_t lo = sign ? -(1ull << (w - 1)) : 0, hi = sign ? (1ull << (w - 1)) - 1 : (1ull << w) - 1;
+  LLVMValueRef lim[2] = {v, const_splat(t->ety[s], 2 * n, lo)};
+  v = vintr(t, "llvm.smax", lim, 2);
+  lim[0] = v;
+  lim[1] = const_splat(t->ety[s], 2 * n, hi);
+  v = vintr(t, "llvm.smin", lim, 2);
+  vpush(t, LLVMBuildTrunc(t->B, v, t->vty[s - 1], ""));
+}
+
+/* extend_low/high: half the lanes of shape s - 1, widened to shape s. */
+static void v_extend(tr *t, int s, bool high, bool sign) {
+  vpush(t, widen(t, half(t, vpop(t, s - 1), s - 1, high), s - 1, sign));
+}
+
+/* extmul_low/high: the product of the widened halves, exact in shape s. */
+static void v_extmul(tr *t, int s, bool high, bool sign) {
+  LLVMValueRef b = vpop(t, s - 1), a = vpop(t, s - 1);
+  a = widen(t, half(t, a, s - 1, high), s - 1, sign);
+  b = widen(t, half(t, b, s - 1, high), s - 1, sign);
+  vpush(t, LLVMBuildMul(t->B, a, b, ""));
+}
+
+/* extadd_pairwise: the sum of each pair of adjacent lanes of shape s - 1, widened. */
+static void v_extadd(tr *t, int s, bool sign) {
+  LLVMValueRef a = vpop(t, s - 1);
+  LLVMValueRef e = widen(t, evens(t, a, s - 1, 0), s - 1, sign);
+  LLVMValueRef o = widen(t, evens(t, a, s - 1, 1), s - 1, sign);
+  vpush(t, LLVMBuildAdd(t->B, e, o, ""));
+}
+
+/* avgr_u: (a + b + 1) >> 1 without the carry out of the lane. */
+static void v_avgr(tr *t, int s) {
+  LLVMValueRef b = widen(t, vpop(t, s), s, false), a = widen(t, vpop(t, s), s, false);
+  LLVMValueRef one = const_splat(t->ety[s + 1], shape_lanes[s], 1);
+  LLVMValueRef sum = LLVMBuildAdd(t->B, LLVMBuildAdd(t->B, a, b, ""), one, "");
+  sum = LLVMBuildLShr(t->B, sum, one, "");
+  vpush(t, LLVMBuildTrunc(t->B, sum, t->vty[s], ""));
+}
+
+/* q15mulr_sat_s: (a * b + 0x4000) >> 15 saturated, in 32 bits, so that
+ * 0x8000 * 0x8000 gives 0x7fff (x86's pmulhrsw gives 0x8000). */
+static void v_q15mulr(tr *t) {
+  LLVMValueRef b = widen(t, vpop(t, S_I16), S_I16, true), a = widen(t, vpop(t, S_I16), S_I16, true);
+  LLVMValueRef p = LLVMBuildAdd(t->B, LLVMBuildMul(t->B, a, b, ""), const_splat(t->i32, 8, 0x4000), "");
+  p = LLVMBuildAShr(t->B, p, const_splat(t->i32, 8, 15), "");
+  LLVMValueRef lim[2] = {p, const_splat(t->i32, 8, 0x7fff)};
+  p = vintr(t, "llvm.smin", lim, 2);
+  vpush(t, LLVMBuildTrunc(t->B, p, t->vty[S_I16], ""));
+}
+
+/* i32x4.dot_i16x8_s: sums of the products of adjacent signed lane pairs (the one
+ * overflowing case, all four 0x8000, wraps as the spec says). */
+static void v_dot(tr *t) {
+  LLVMValueRef b = vpop(t, S_I16), a = vpop(t, S_I16);
+  LLVMValueRef p = LLVMBuildMul(t->B, widen(t, a, S_I16, true), widen(t, b, S_I16, true), "");
+  vpush(t, LLVMBuildAdd(t->B, evens(t, p, S_I16, 0), evens(t, p, S_I16, 1), ""));
+}
+
+/* swizzle: lane i of the result is a[b[i]], or 0 where b[i] > 15. */
+static void v_swizzle(tr *t) {
+  LLVMValueRef b = vpop(t, S_I8), a = vpop(t, S_I8);
+  if (t->pshufb) {
+    /* pshufb zeroes a lane whose index has the top bit set: adding 0x70 with
+     * unsigned saturation sets it for every index above 15 and keeps the low four
+     * bits of the others. */
+    LLVMValueRef args[2] = {b, const_splat(t->i8, 16, 0x70)};
+    args[1] = vintr(t, "llvm.uadd.sat", args, 2);
+    args[0] = a;
+    vpush(t, intrinsic(t, "llvm.x86.ssse3.pshuf.b.128", NULL, 0, args, 2));
+    return;
+  }
+  LLVMValueRef r = LLVMConstNull(t->vty[S_I8]);
+  for (unsigned i = 0; i < 16; i++) {
+    LLVMValueRef k = LLVMBuildExtractElement(t->B, b, ci32(t, i), "");
+    LLVMValueRef in = LLVMBuildICmp(t->B, LLVMIntULT, k, LLVMConstInt(t->i8, 16, 0), "");
+    LLVMValueRef e = LLVMBuildExtractElement(t->B, a, LLVMBuildAnd(t->B, k, LLVMConstInt(t->i8, 15, 0), ""), "");
+    e = LLVMBuildSelect(t->B, in, e, LLVMConstInt(t->i8, 0, 0), "");
+    r = LLVMBuildInsertElement(t->B, r, e, ci32(t, i), "");
+  }
+  vpush(t, r);
+}
+
+/* pmin: b < a ? b : a; pmax: a < b ? b : a, lane by lane, operands' bits kept. */
+static void v_pminmax(tr *t, int s, bool max) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  LLVMValueRef c = max ? LLVMBuildFCmp(t->B, LLVMRealOLT, a, b, "") : LLVMBuildFCmp(t->B, LLVMRealOLT, b, a, "");
+  vpush(t, LLVMBuildSelect(t->B, c, b, a, ""));
+}
+
+/* min/max: a NaN operand gives a NaN, -0 is below +0. llvm.minimum/maximum mean
+ * that, but x86 lowers them to a long sequence that passes a signalling NaN
+ * through. Here: where either lane is NaN, a + b (a quiet NaN, canonical when the
+ * NaN operands are); where the lanes are equal, their bits ORed (min: -0 if either
+ * is) or ANDed (max: +0 if either is); otherwise the smaller (larger) one. */
+static void v_minmax(tr *t, int s, bool max) {
+  LLVMValueRef b = vpop(t, s), a = vpop(t, s);
+  LLVMTypeRef ity = t->vty[s - S_F32 + S_I32];
+  LLVMValueRef ai = LLVMBuildBitCast(t->B, a, ity, ""), bi = LLVMBuildBitCast(t->B, b, ity, "");
+  LLVMValueRef eq = max ? LLVMBuildAnd(t->B, ai, bi, "") : LLVMBuildOr(t->B, ai, bi, "");
+  LLVMValueRef pick = LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, max ? LLVMRealOGT : LLVMRealOLT, a, b, ""), a, b, "");
+  LLVMValueRef r = LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, LLVMRealOEQ, a, b, ""),
+                                   LLVMBuildBitCast(t->B, eq, t->vty[s], ""), pick, "");
+  vpush(t, LLVMBuildSelect(t->B, LLVMBuildFCmp(t->B, LLVMRealUNO, a, b, ""), LLVMBuildFAdd(t->B, a, b, ""), r, ""));
+}
+
+/* A constant vector of n lanes of the float type ety, each v. */
+static LLVMValueRef const_splat_real(LLVMTypeRef ety, unsigned n, double v) {
+  LLVMValueRef e[4];
+  for (unsigned i = 0; i < n; i++) e[i] = LLVMConstReal(ety, v);
+  return LLVMConstVector(e, n);
+}
+
+/* Saturating float to int into n lanes of i32: NaN -> 0, out of range clamps; the
+ * f64x2 forms fill the upper two lanes with zeros. llvm.fpto[su]i.sat says exactly
+ * this, but x86 takes its vector forms apart lane by lane; instead the in-range
+ * lanes (NaN is not) are converted, where fpto[su]i is defined, and the others
+ * chosen by a compare: all of it vector instructions. */
+static void v_trunc_sat(tr *t, int s, bool sign) {
+  LLVMValueRef a = vpop(t, s);
+  unsigned n = shape_lanes[s];
+  LLVMTypeRef ety = t->ety[s], ity = LLVMVectorType(t->i32, n);
+  LLVMValueRef lo = const_splat_real(ety, n, sign ? -2147483648.0 : -1.0);
+  LLVMValueRef hi = const_splat_real(ety, n, sign ? 2147483648.0 : 4294967296.0);
+  LLVMValueRef in = LLVMBuildAnd(t->B, LLVMBuildFCmp(t->B, sign ? LLVMRealOGE : LLVMRealOGT, a, lo, ""),
+                                 LLVMBuildFCmp(t->B, LLVMRealOLT, a, hi, ""), "");
+  LLVMValueRef x = LLVMBuildSelect(t->B, in, a, LLVMConstNull(t->vty[s]), "");
+  LLVMValueRef r = sign ? LLVMBuildFPToSI(t->B, x, ity, "") : LLVMBuildFPToUI(t->B, x, ity, "");
+  LLVMValueRef above = LLVMBuildFCmp(t->B, LLVMRealOGE, a, hi, "");
+  LLVMValueRef out = LLVMBuildSelect(t->B, above, const_splat(t->i32, n, sign ? 0x7fffffff : 0xffffffff),
+                                     LLVMConstNull(ity), "");
+  if (sign) {
+    LLVMValueRef below = LLVMBuildFCmp(t->B, LLVMRealOLT, a, lo, "");
+    out = LLVMBuildSelect(t->B, below, const_splat(t->i32, n, 0x80000000), out, "");
+  }
+  r = LLVMBuildSelect(t->B, in, r, out, "");
+  if (n == 2) {
+    unsigned idx[4] = {0, 1, 2, 3};
+    r = shuffle(t, r, LLVMConstNull(ity), idx, 4);
+  }
+  vpush(t, r);
+}
+
+/* An address from a memarg and the popped index. */
+static LLVMValueRef mem_address(tr *t, const uint8_t **ip) {
+  skip_leb(ip);
+  uint32_t off = wr_uleb32_unchecked(ip);
+  return effective_address(t, pop(t), off);
+}
+
+/* A load of ty at p; volatile when the value is only dropped (see load()): *ip is
+ * the next instruction. */
+static LLVMValueRef vload(tr *t, LLVMTypeRef ty, LLVMValueRef p, const uint8_t *next) {
+  LLVMValueRef v = LLVMBuildLoad2(t->B, ty, p, "");
+  LLVMSetAlignment(v, 1);
+  if (*next == WR_OP_DROP) LLVMSetVolatile(v, 1);
+  return v;
+}
+
+static void v_load_ext(tr *t, const uint8_t **ip, int s, bool sign) {
+  LLVMValueRef p = mem_address(t, ip);
+  LLVMValueRef v = vload(t, LLVMVectorType(t->ety[s - 1], shape_lanes[s]), p, *ip);
+  vpush(t, widen(t, v, s - 1, sign));
+}
+
+static void v_load_splat(tr *t, const uint8_t **ip, int s) {
+  LLVMValueRef p = mem_address(t, ip);
+  vpush(t, splat(t, vload(t, t->ety[s], p, *ip), s));
+}
+
+static void v_load_zero(tr *t, const uint8_t **ip, int s) {
+  LLVMValueRef p = mem_address(t, ip);
+  LLVMValueRef x = vload(t, t->ety[s], p, *ip);
+  vpush(t, LLVMBuildInsertElement(t->B, LLVMConstNull(t->vty[s]), x, ci32(t, 0), ""));
+}
+
+static void v_load_lane(tr *t, const uint8_t **ip, int s) {
+  LLVMValueRef v = vpop(t, s);
+  LLVMValueRef p = mem_address(t, ip);
+  unsigned lane = *(*ip)++;
+  LLVMValueRef x = vload(t, t->ety[s], p, *ip);
+  vpush(t, LLVMBuildInsertElement(t->B, v, x, ci32(t, lane), ""));
+}
+
+static void v_store_lane(tr *t, const uint8_t **ip, int s) {
+  LLVMValueRef v = vpop(t, s);
+  LLVMValueRef p = mem_address(t, ip);
+  unsigned lane = *(*ip)++;
+  LLVMSetAlignment(LLVMBuildStore(t->B, LLVMBuildExtractElement(t->B, v, ci32(t, lane), ""), p), 1);
+}
+
+static void v_extract(tr *t, const uint8_t **ip, int s, int ext) {
+  unsigned lane = *(*ip)++;
+  LLVMValueRef x = LLVMBuildExtractElement(t->B, vpop(t, s), ci32(t, lane), "");
+  if (ext == EXT_S) x = LLVMBuildSExt(t->B, x, t->i32, "");
+  else if (ext == EXT_U) x = LLVMBuildZExt(t->B, x, t->i32, "");
+  push(t, x);
+}
+
+static void v_replace(tr *t, const uint8_t **ip, int s) {
+  unsigned lane = *(*ip)++;
+  LLVMValueRef x = pop(t), v = vpop(t, s);
+  if (s < S_I32) x = LLVMBuildTrunc(t->B, x, t->ety[s], "");
+  vpush(t, LLVMBuildInsertElement(t->B, v, x, ci32(t, lane), ""));
+}
+
+static void v_splat(tr *t, int s) {
+  LLVMValueRef x = pop(t);
+  if (s < S_I32) x = LLVMBuildTrunc(t->B, x, t->ety[s], "");
+  vpush(t, splat(t, x, s));
+}
+
+static int translate_simd(tr *t, const uint8_t **ip) {
+  uint32_t sub = wr_uleb32_unchecked(ip);
+  LLVMValueRef a, b, c;
+  switch (sub) {
+  case WR_OP_V128_LOAD: {
+    LLVMValueRef p = mem_address(t, ip);
+    push(t, vload(t, t->v128, p, *ip));
+    break;
+  }
+  case WR_OP_V128_LOAD8X8_S: v_load_ext(t, ip, S_I16, true); break;
+  case WR_OP_V128_LOAD8X8_U: v_load_ext(t, ip, S_I16, false); break;
+  case WR_OP_V128_LOAD16X4_S: v_load_ext(t, ip, S_I32, true); break;
+  case WR_OP_V128_LOAD16X4_U: v_load_ext(t, ip, S_I32, false); break;
+  case WR_OP_V128_LOAD32X2_S: v_load_ext(t, ip, S_I64, true); break;
+  case WR_OP_V128_LOAD32X2_U: v_load_ext(t, ip, S_I64, false); break;
+  case WR_OP_V128_LOAD8_SPLAT: v_load_splat(t, ip, S_I8); break;
+  case WR_OP_V128_LOAD16_SPLAT: v_load_splat(t, ip, S_I16); break;
+  case WR_OP_V128_LOAD32_SPLAT: v_load_splat(t, ip, S_I32); break;
+  case WR_OP_V128_LOAD64_SPLAT: v_load_splat(t, ip, S_I64); break;
+  case WR_OP_V128_LOAD32_ZERO: v_load_zero(t, ip, S_I32); break;
+  case WR_OP_V128_LOAD64_ZERO: v_load_zero(t, ip, S_I64); break;
+  case WR_OP_V128_LOAD8_LANE: v_load_lane(t, ip, S_I8); break;
+  case WR_OP_V128_LOAD16_LANE: v_load_lane(t, ip, S_I16); break;
+  case WR_OP_V128_LOAD32_LANE: v_load_lane(t, ip, S_I32); break;
+  case WR_OP_V128_LOAD64_LANE: v_load_lane(t, ip, S_I64); break;
+  case WR_OP_V128_STORE8_LANE: v_store_lane(t, ip, S_I8); break;
+  case WR_OP_V128_STORE16_LANE: v_store_lane(t, ip, S_I16); break;
+  case WR_OP_V128_STORE32_LANE: v_store_lane(t, ip, S_I32); break;
+  case WR_OP_V128_STORE64_LANE: v_store_lane(t, ip, S_I64); break;
+  case WR_OP_V128_STORE: {
+    a = pop(t);
+    LLVMValueRef p = mem_address(t, ip);
+    LLVMSetAlignment(LLVMBuildStore(t->B, a, p), 1);
+    break;
+  }
+  case WR_OP_V128_CONST: {
+    LLVMValueRef h[2] = {LLVMConstInt(t->i64, wr_load_u64le(*ip), 0), LLVMConstInt(t->i64, wr_load_u64le(*ip + 8), 0)};
+    push(t, LLVMConstVector(h, 2));
+    *ip += 16;
+    break;
+  }
+  case WR_OP_I8X16_SHUFFLE: {
+    unsigned idx[16];
+    for (unsigned i = 0; i < 16; i++) idx[i] = (*ip)[i];
+    *ip += 16;
+    b = vpop(t, S_I8);
+    a = vpop(t, S_I8);
+    vpush(t, shuffle(t, a, b, idx, 16));
+    break;
+  }
+  case WR_OP_I8X16_SWIZZLE: v_swizzle(t); break;
+  case WR_OP_I8X16_SPLAT: v_splat(t, S_I8); break;
+  case WR_OP_I16X8_SPLAT: v_splat(t, S_I16); break;
+  case WR_OP_I32X4_SPLAT: v_splat(t, S_I32); break;
+  case WR_OP_I64X2_SPLAT: v_splat(t, S_I64); break;
+  case WR_OP_F32X4_SPLAT: v_splat(t, S_F32); break;
+  case WR_OP_F64X2_SPLAT: v_splat(t, S_F64); break;
+  case WR_OP_I8X16_EXTRACT_LANE_S: v_extract(t, ip, S_I8, EXT_S); break;
+  case WR_OP_I8X16_EXTRACT_LANE_U: v_extract(t, ip, S_I8, EXT_U); break;
+  case WR_OP_I16X8_EXTRACT_LANE_S: v_extract(t, ip, S_I16, EXT_S); break;
+  case WR_OP_I16X8_EXTRACT_LANE_U: v_extract(t, ip, S_I16, EXT_U); break;
+  case WR_OP_I32X4_EXTRACT_LANE: v_extract(t, ip, S_I32, EXT_NONE); break;
+  case WR_OP_I64X2_EXTRACT_LANE: v_extract(t, ip, S_I64, EXT_NONE); break;
+  case WR_OP_F32X4_EXTRACT_LANE: v_extract(t, ip, S_F32, EXT_NONE); break;
+  case WR_OP_F64X2_EXTRACT_LANE: v_extract(t, ip, S_F64, EXT_NONE); break;
+  case WR_OP_I8X16_REPLACE_LANE: v_replace(t, ip, S_I8); break;
+  case WR_OP_I16X8_REPLACE_LANE: v_replace(t, ip, S_I16); break;
+  case WR_OP_I32X4_REPLACE_LANE: v_replace(t, ip, S_I32); break;
+  case WR_OP_I64X2_REPLACE_LANE: v_replace(t, ip, S_I64); break;
+  case WR_OP_F32X4_REPLACE_LANE: v_replace(t, ip, S_F32); break;
+  case WR_OP_F64X2_REPLACE_LANE: v_replace(t, ip, S_F64); break;
+
+#define CMP_INT(S, s)                                                                                                  \
+  case WR_OP_##S##_EQ: v_icmp(t, s, LLVMIntEQ); break;                                                                 \
+  case WR_OP_##S##_NE: v_icmp(t, s, LLVMIntNE); break;                                                                 \
+  case WR_OP_##S##_LT_S: v_icmp(t, s, LLVMIntSLT); break;                                                              \
+  case WR_OP_##S##_GT_S: v_icmp(t, s, LLVMIntSGT); break;                                                              \
+  case WR_OP_##S##_LE_S: v_icmp(t, s, LLVMIntSLE); break;                                                              \
+  case WR_OP_##S##_GE_S: v_icmp(t, s, LLVMIntSGE); break;
+#define CMP_UNSIGNED(S, s)                                                                                             \
+  case WR_OP_##S##_LT_U: v_icmp(t, s, LLVMIntULT); break;                                                              \
+  case WR_OP_##S##_GT_U: v_icmp(t, s, LLVMIntUGT); break;                                                              \
+  case WR_OP_##S##_LE_U: v_icmp(t, s, LLVMIntULE); break;                                                              \
+  case WR_OP_##S##_GE_U: v_icmp(t, s, LLVMIntUGE); break;
+#define CMP_FLOAT(S, s)                                                                                                \
+  case WR_OP_##S##_EQ: v_fcmp(t, s, LLVMRealOEQ); break;                                                               \
+  case WR_OP_##S##_NE: v_fcmp(t, s, LLVMRealUNE); break;                                                               \
+  case WR_OP_##S##_LT: v_fcmp(t, s, LLVMRealOLT); break;                                                               \
+  case WR_OP_##S##_GT: v_fcmp(t, s, LLVMRealOGT); break;                                                               \
+  case WR_OP_##S##_LE: v_fcmp(t, s, LLVMRealOLE); break;                                                               \
+  case WR_OP_##S##_GE: v_fcmp(t, s, LLVMRealOGE); break;
+    CMP_INT(I8X16, S_I8)
+    CMP_UNSIGNED(I8X16, S_I8)
+    CMP_INT(I16X8, S_I16)
+    CMP_UNSIGNED(I16X8, S_I16)
+    CMP_INT(I32X4, S_I32)
+    CMP_UNSIGNED(I32X4, S_I32)
+    CMP_INT(I64X2, S_I64)
+    CMP_FLOAT(F32X4, S_F32)
+    CMP_FLOAT(F64X2, S_F64)
+#undef CMP_INT
+#undef CMP_UNSIGNED
+#undef CMP_FLOAT
+
+  case WR_OP_V128_NOT: vpush(t, LLVMBuildNot(t->B, pop(t), "")); break;
+  case WR_OP_V128_AND: v_bin(t, S_I64, LLVMAnd); break;
+  case WR_OP_V128_ANDNOT:
+    b = pop(t);
+    a = pop(t);
+    vpush(t, LLVMBuildAnd(t->B, a, LLVMBuildNot(t->B, b, ""), ""));
+    break;
+  case WR_OP_V128_OR: v_bin(t, S_I64, LLVMOr); break;
+  case WR_OP_V128_XOR: v_bin(t, S_I64, LLVMXor); break;
+  case WR_OP_V128_BITSELECT:
+    c = pop(t);
+    b = pop(t);
+    a = pop(t);
+    vpush(t, LLVMBuildOr(t->B, LLVMBuildAnd(t->B, a, c, ""), LLVMBuildAnd(t->B, b, LLVMBuildNot(t->B, c, ""), ""), ""));
+    break;
+  case WR_OP_V128_ANY_TRUE:
+    a = LLVMBuildBitCast(t->B, pop(t), LLVMIntTypeInContext(t->C, 128), "");
+    push(t, LLVMBuildZExt(t->B, LLVMBuildICmp(t->B, LLVMIntNE, a, LLVMConstNull(LLVMTypeOf(a)), ""), t->i32, ""));
+    break;
+
+  case WR_OP_F32X4_DEMOTE_F64X2_ZERO: {
+    a = LLVMBuildFPTrunc(t->B, vpop(t, S_F64), LLVMVectorType(t->f32, 2), "");
+    unsigned idx[4] = {0, 1, 2, 3};
+    vpush(t, shuffle(t, a, LLVMConstNull(LLVMTypeOf(a)), idx, 4));
+    break;
+  }
+  case WR_OP_F64X2_PROMOTE_LOW_F32X4:
+    vpush(t, LLVMBuildFPExt(t->B, half(t, vpop(t, S_F32), S_F32, false), t->vty[S_F64], ""));
+    break;
+
+#define INT_COMMON(S, s)                                                                                               \
+  case WR_OP_##S##_ABS: v_abs(t, s); break;                                                                            \
+  case WR_OP_##S##_NEG: vpush(t, LLVMBuildNeg(t->B, vpop(t, s), "")); break;                                           \
+  case WR_OP_##S##_ALL_TRUE: v_all_true(t, s); break;                                                                  \
+  case WR_OP_##S##_BITMASK: v_bitmask(t, s); break;                                                                    \
+  case WR_OP_##S##_SHL: v_shift(t, s, LLVMShl); break;                                                                 \
+  case WR_OP_##S##_SHR_S: v_shift(t, s, LLVMAShr); break;                                                              \
+  case WR_OP_##S##_SHR_U: v_shift(t, s, LLVMLShr); break;                                                              \
+  case WR_OP_##S##_ADD: v_bin(t, s, LLVMAdd); break;                                                                   \
+  case WR_OP_##S##_SUB: v_bin(t, s, LLVMSub); break;
+#define INT_SMALL(S, s)                                                                                                \
+  case WR_OP_##S##_ADD_SAT_S: v_bin_intr(t, s, "llvm.sadd.sat"); break;                                                \
+  case WR_OP_##S##_ADD_SAT_U: v_bin_intr(t, s, "llvm.uadd.sat"); break;                                                \
+  case WR_OP_##S##_SUB_SAT_S: v_bin_intr(t, s, "llvm.ssub.sat"); break;                                                \
+  case WR_OP_##S##_SUB_SAT_U: v_bin_intr(t, s, "llvm.usub.sat"); break;                                                \
+  case WR_OP_##S##_AVGR_U: v_avgr(t, s); break;
+#define INT_MINMAX(S, s)                                                                                               \
+  case WR_OP_##S##_MIN_S: v_bin_intr(t, s, "llvm.smin"); break;                                                        \
+  case WR_OP_##S##_MIN_U: v_bin_intr(t, s, "llvm.umin"); break;                                                        \
+  case WR_OP_##S##_MAX_S: v_bin_intr(t, s, "llvm.smax"); break;                                                        \
+  case WR_OP_##S##_MAX_U: v_bin_intr(t, s, "llvm.umax"); break;
+#define INT_WIDE(S, N, s)                                                                                              \
+  case WR_OP_##S##_EXTEND_LOW_##N##_S: v_extend(t, s, false, true); break;                                             \
+  case WR_OP_##S##_EXTEND_HIGH_##N##_S: v_extend(t, s, true, true); break;                                             \
+  case WR_OP_##S##_EXTEND_LOW_##N##_U: v_extend(t, s, false, false); break;                                            \
+  case WR_OP_##S##_EXTEND_HIGH_##N##_U: v_extend(t, s, true, false); break;                                            \
+  case WR_OP_##S##_EXTMUL_LOW_##N##_S: v_extmul(t, s, false, true); break;                                             \
+  case WR_OP_##S##_EXTMUL_HIGH_##N##_S: v_extmul(t, s, true, true); break;                                             \
+  case WR_OP_##S##_EXTMUL_LOW_##N##_U: v_extmul(t, s, false, false); break;                                            \
+  case WR_OP_##S##_EXTMUL_HIGH_##N##_U: v_extmul(t, s, true, false); break;
+    INT_COMMON(I8X16, S_I8)
+    INT_COMMON(I16X8, S_I16)
+    INT_COMMON(I32X4, S_I32)
+    INT_COMMON(I64X2, S_I64)
+    INT_SMALL(I8X16, S_I8)
+    INT_SMALL(I16X8, S_I16)
+    INT_MINMAX(I8X16, S_I8)
+    INT_MINMAX(I16X8, S_I16)
+    INT_MINMAX(I32X4, S_I32)
+    INT_WIDE(I16X8, I8X16, S_I16)
+    INT_WIDE(I32X4, I16X8, S_I32)
+    INT_WIDE(I64X2, I32X4, S_I64)
+#undef INT_COMMON
+#undef INT_SMALL
+#undef INT_MINMAX
+#undef INT_WIDE
+  case WR_OP_I8X16_POPCNT: v_un_intr(t, S_I8, "llvm.ctpop"); break;
+  case WR_OP_I8X16_NARROW_I16X8_S: v_narrow(t, S_I16, true); break;
+  case WR_OP_I8X16_NARROW_I16X8_U: v_narrow(t, S_I16, false); break;
+  case WR_OP_I16X8_NARROW_I32X4_S: v_narrow(t, S_I32, true); break;
+  case WR_OP_I16X8_NARROW_I32X4_U: v_narrow(t, S_I32, false); break;
+  case WR_OP_I16X8_EXTADD_PAIRWISE_I8X16_S: v_extadd(t, S_I16, true); break;
+  case WR_OP_I16X8_EXTADD_PAIRWISE_I8X16_U: v_extadd(t, S_I16, false); break;
+  case WR_OP_I32X4_EXTADD_PAIRWISE_I16X8_S: v_extadd(t, S_I32, true); break;
+  case WR_OP_I32X4_EXTADD_PAIRWISE_I16X8_U: v_extadd(t, S_I32, false); break;
+  case WR_OP_I16X8_Q15MULR_SAT_S: v_q15mulr(t); break;
+  case WR_OP_I16X8_MUL: v_bin(t, S_I16, LLVMMul); break;
+  case WR_OP_I32X4_MUL: v_bin(t, S_I32, LLVMMul); break;
+  case WR_OP_I64X2_MUL: v_bin(t, S_I64, LLVMMul); break;
+  case WR_OP_I32X4_DOT_I16X8_S: v_dot(t); break;
+
+#define FLOAT_OPS(S, s)                                                                                                \
+  case WR_OP_##S##_CEIL: v_un_intr(t, s, "llvm.ceil"); break;                                                          \
+  case WR_OP_##S##_FLOOR: v_un_intr(t, s, "llvm.floor"); break;                                                        \
+  case WR_OP_##S##_TRUNC: v_un_intr(t, s, "llvm.trunc"); break;                                                        \
+  case WR_OP_##S##_NEAREST: v_un_intr(t, s, "llvm.roundeven"); break;                                                  \
+  case WR_OP_##S##_ABS: v_un_intr(t, s, "llvm.fabs"); break;                                                           \
+  case WR_OP_##S##_NEG: vpush(t, LLVMBuildFNeg(t->B, vpop(t, s), "")); break;                                          \
+  case WR_OP_##S##_SQRT: v_un_intr(t, s, "llvm.sqrt"); break;                                                          \
+  case WR_OP_##S##_ADD: v_fbin(t, s, LLVMFAdd); break;                                                                 \
+  case WR_OP_##S##_SUB: v_fbin(t, s, LLVMFSub); break;                                                                 \
+  case WR_OP_##S##_MUL: v_fbin(t, s, LLVMFMul); break;                                                                 \
+  case WR_OP_##S##_DIV: v_fbin(t, s, LLVMFDiv); break;                                                                 \
+  case WR_OP_##S##_MIN: v_minmax(t, s, false); break;                                                                  \
+  case WR_OP_##S##_MAX: v_minmax(t, s, true); break;                                                                   \
+  case WR_OP_##S##_PMIN: v_pminmax(t, s, false); break;                                                                \
+  case WR_OP_##S##_PMAX: v_pminmax(t, s, true); break;
+    FLOAT_OPS(F32X4, S_F32)
+    FLOAT_OPS(F64X2, S_F64)
+#undef FLOAT_OPS
+
+  case WR_OP_I32X4_TRUNC_SAT_F32X4_S: v_trunc_sat(t, S_F32, true); break;
+  case WR_OP_I32X4_TRUNC_SAT_F32X4_U: v_trunc_sat(t, S_F32, false); break;
+  case WR_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO: v_trunc_sat(t, S_F64, true); break;
+  case WR_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO: v_trunc_sat(t, S_F64, false); break;
+  case WR_OP_F32X4_CONVERT_I32X4_S: vpush(t, LLVMBuildSIToFP(t->B, vpop(t, S_I32), t->vty[S_F32], "")); break;
+  case WR_OP_F32X4_CONVERT_I32X4_U: vpush(t, LLVMBuildUIToFP(t->B, vpop(t, S_I32), t->vty[S_F32], "")); break;
+  case WR_OP_F64X2_CONVERT_LOW_I32X4_S:
+    vpush(t, LLVMBuildSIToFP(t->B, half(t, vpop(t, S_I32), S_I32, false), t->vty[S_F64], ""));
+    break;
+  case WR_OP_F64X2_CONVERT_LOW_I32X4_U:
+    vpush(t, LLVMBuildUIToFP(t->B, half(t, vpop(t, S_I32), S_I32, false), t->vty[S_F64], ""));
+    break;
+  default: return -1;
+  }
+  return 0;
+}
+
 static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
   LLVMValueRef a, b, c;
   uint32_t x, y;
@@ -814,15 +1426,22 @@ static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
     break;
   case WR_OP_GLOBAL_GET:
     x = wr_uleb32_unchecked(ip);
-    push(t, from_slot(t, LLVMBuildLoad2(t->B, t->i64, global_ptr(t, x), ""), t->m->globals[x].type));
+    if (t->m->globals[x].type == WR_V128) {
+      a = LLVMBuildLoad2(t->B, t->v128, global_ptr(t, x), "");
+      LLVMSetAlignment(a, 8);
+      push(t, a);
+    } else push(t, from_slot(t, LLVMBuildLoad2(t->B, t->i64, global_ptr(t, x), ""), t->m->globals[x].type));
     break;
   case WR_OP_GLOBAL_SET:
     x = wr_uleb32_unchecked(ip);
-    a = to_slot(t, pop(t), t->m->globals[x].type);
+    a = pop(t);
+    if (t->m->globals[x].type != WR_V128) a = to_slot(t, a, t->m->globals[x].type);
     /* Volatile, like memory accesses (see load()): a global set before an access
      * that traps must be seen after the trap, and LLVM, blind to the trap, would
      * drop a set that a later one overwrites, or move it past the access. */
-    LLVMSetVolatile(LLVMBuildStore(t->B, a, global_ptr(t, x)), 1);
+    LLVMValueRef st = LLVMBuildStore(t->B, a, global_ptr(t, x));
+    LLVMSetAlignment(st, 8);
+    LLVMSetVolatile(st, 1);
     break;
   case WR_OP_TABLE_GET: {
     LLVMValueRef args[3] = {ci32(t, wr_uleb32_unchecked(ip)), pop(t), ci32(t, t->func_idx)};
@@ -1039,7 +1658,8 @@ static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
     break;
   }
   case WR_PREFIX_FC: return translate_fc(t, ip);
-  default: return -1; /* SIMD: refused before translation */
+  case WR_PREFIX_SIMD: return translate_simd(t, ip);
+  default: return -1;
   }
   return 0;
 }
@@ -1190,21 +1810,15 @@ static void build_entry(tr *t, uint32_t fidx) {
     return;
   }
   args[0] = LLVMGetParam(fn, 0);
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
-    LLVMValueRef v = LLVMBuildLoad2(t->B, t->i64, LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""), "");
-    args[i + 1] = from_slot(t, v, ft->params[i]);
-  }
+  for (uint32_t i = 0, slot = 0; i < ft->nparams; slot += ft->params[i] == WR_V128 ? 2 : 1, i++)
+    args[i + 1] = load_slot(t, t->B, ar, slot, ft->params[i]);
   LLVMValueRef r = LLVMBuildCall2(t->B, t->fn_types[m->func_type[fidx]], t->natives[fidx], args, ft->nparams + 1, "");
   /* Not inlined: a copy of the body here would double its compile time for one
    * call from outside the module. */
   LLVMAddCallSiteAttribute(r, LLVMAttributeFunctionIndex, t->attr_noinline);
   free(args);
-  for (uint32_t i = 0; i < ft->nresults; i++) {
-    LLVMValueRef v = ft->nresults == 1 ? r : LLVMBuildExtractValue(t->B, r, i, "");
-    LLVMValueRef idx = LLVMConstInt(t->i64, i, 0);
-    LLVMBuildStore(t->B, to_slot(t, v, ft->results[i]), LLVMBuildGEP2(t->B, t->i64, ar, &idx, 1, ""));
-  }
+  for (uint32_t i = 0, slot = 0; i < ft->nresults; slot += ft->results[i] == WR_V128 ? 2 : 1, i++)
+    store_slot(t, t->B, ar, slot, ft->nresults == 1 ? r : LLVMBuildExtractValue(t->B, r, i, ""), ft->results[i]);
   LLVMBuildRetVoid(t->B);
 }
 
@@ -1225,6 +1839,16 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
   t.f64 = LLVMDoubleTypeInContext(t.C);
   t.ptr = LLVMPointerTypeInContext(t.C, 0);
   t.vd = LLVMVoidTypeInContext(t.C);
+  t.ety[S_I8] = t.i8;
+  t.ety[S_I16] = LLVMInt16TypeInContext(t.C);
+  t.ety[S_I32] = t.i32;
+  t.ety[S_I64] = t.i64;
+  t.ety[S_F32] = t.f32;
+  t.ety[S_F64] = t.f64;
+  for (int k = 0; k < 6; k++) t.vty[k] = LLVMVectorType(t.ety[k], shape_lanes[k]);
+  t.v128 = t.vty[S_I64];
+  /* pshufb is SSSE3; the features are the target's, the host's for llvm-jit. */
+  t.pshufb = !strncmp(LLVMGetTarget(M), "x86_64", 6) && features && strstr(features, "+ssse3");
   t.md_invariant = LLVMGetMDKindIDInContext(t.C, "invariant.load", 14);
   t.md_empty = LLVMMetadataAsValue(t.C, LLVMMDNodeInContext2(t.C, NULL, 0));
   t.attr_noreturn = LLVMCreateEnumAttribute(t.C, LLVMGetEnumAttributeKindForName("noreturn", 8), 0);
@@ -1273,10 +1897,6 @@ int wr_llvm_translate(LLVMModuleRef M, const wr_module *m, const uint32_t *func_
   }
   for (uint32_t f = m->nimported_funcs; f < m->nfuncs && rc == 0; f++) {
     if (func_part && func_part[f - m->nimported_funcs] != part) continue;
-    if (m->funcs[f - m->nimported_funcs].uses_simd) {
-      rc = wr_err(err, WR_ERR_UNSUPPORTED, "llvm: SIMD (v128) is not supported yet");
-      break;
-    }
     rc = translate_body(&t, f, err);
     if (rc == 0 && wr_llvm_has_entry(m, f)) build_entry(&t, f);
     if (t.oom) rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
