@@ -125,7 +125,7 @@ run_once() {
   return $st
 }
 
-declare -A best failed fastsize compile_ms compile_bytes nosimd jitw jitm jitms
+declare -A best=() failed=() fastsize=() compile_ms=() compile_bytes=() nosimd=() jitw=() jitm=() jitms=()
 failures=0
 fail() { # key message
   [ -n "${failed[$1]:-}" ] && return
