@@ -1,7 +1,10 @@
-/* opcodes.c: per-instruction properties, generated from opcodes.def. */
+/* opcodes.c: per-instruction properties, generated from opcodes.def, and the
+ * stepping over an instruction's immediates that every translator needs. */
 #include "opcodes.h"
 
 #include <stddef.h>
+
+#include "leb.h"
 
 /* One table for the three opcode spaces: plain bytes at 0..255, 0xFC sub-opcodes at
  * 256.., 0xFD sub-opcodes at 512.. (all sub-opcodes in Wasm 2.0 are below 256). */
@@ -19,4 +22,41 @@ const wr_opinfo *wr_opcode_info(uint8_t prefix, uint32_t code) {
   if (prefix != 0 && prefix != 0xFC && prefix != 0xFD) return NULL;
   const wr_opinfo *info = &op_table[SLOT(prefix, code)];
   return info->text ? info : NULL;
+}
+
+void wr_skip_imm(const uint8_t **ip, uint8_t imm) {
+  switch (imm) {
+    case WR_IMM_NONE: break;
+    case WR_IMM_BLOCK:
+      if (**ip == 0x40 || (**ip >= 0x6F && **ip <= 0x7F)) (*ip)++;
+      else wr_sleb64_unchecked(ip);
+      break;
+    case WR_IMM_BR_TABLE: {
+      uint32_t n = wr_uleb32_unchecked(ip);
+      for (uint32_t i = 0; i <= n; i++) wr_uleb32_unchecked(ip);
+      break;
+    }
+    case WR_IMM_SELECT_T: {
+      uint32_t n = wr_uleb32_unchecked(ip);
+      *ip += n;
+      break;
+    }
+    case WR_IMM_MEMIDX: case WR_IMM_REFTYPE: case WR_IMM_LANE: (*ip)++; break;
+    case WR_IMM_V128: case WR_IMM_SHUFFLE: *ip += 16; break;
+    case WR_IMM_MEMARG_LANE:
+      wr_uleb32_unchecked(ip);
+      wr_uleb32_unchecked(ip);
+      (*ip)++;
+      break;
+    case WR_IMM_I32: case WR_IMM_I64: wr_sleb64_unchecked(ip); break;
+    case WR_IMM_F32: *ip += 4; break;
+    case WR_IMM_F64: *ip += 8; break;
+    case WR_IMM_MEMORY_INIT: wr_uleb32_unchecked(ip); (*ip)++; break;
+    case WR_IMM_MEMORY_COPY: *ip += 2; break;
+    case WR_IMM_CALL_INDIRECT: case WR_IMM_MEMARG: case WR_IMM_TABLE_INIT: case WR_IMM_TABLE_COPY:
+      wr_uleb32_unchecked(ip);
+      wr_uleb32_unchecked(ip);
+      break;
+    default: wr_uleb32_unchecked(ip); break; /* one index */
+  }
 }

@@ -37,4 +37,8 @@ typedef struct wr_opinfo {
  * 0 for one-byte opcodes. */
 const wr_opinfo *wr_opcode_info(uint8_t prefix, uint32_t code);
 
+/* Steps *ip over the immediates of kind imm (wr_opinfo.imm) of an instruction in
+ * validated code (no bounds checks). */
+void wr_skip_imm(const uint8_t **ip, uint8_t imm);
+
 #endif

@@ -46,37 +46,6 @@ static void block_type(jc *t, const uint8_t **ip, cframe *f) {
   }
 }
 
-static void skip_imm(const uint8_t **ip, uint8_t imm) {
-  switch (imm) {
-    case WR_IMM_NONE: break;
-    case WR_IMM_BLOCK:
-      if (**ip == 0x40 || (**ip >= 0x6F && **ip <= 0x7F)) (*ip)++;
-      else wr_sleb64_unchecked(ip);
-      break;
-    case WR_IMM_BR_TABLE: {
-      uint32_t n = wr_uleb32_unchecked(ip);
-      for (uint32_t i = 0; i <= n; i++) wr_uleb32_unchecked(ip);
-      break;
-    }
-    case WR_IMM_SELECT_T: {
-      uint32_t n = wr_uleb32_unchecked(ip);
-      *ip += n;
-      break;
-    }
-    case WR_IMM_MEMIDX: case WR_IMM_REFTYPE: (*ip)++; break;
-    case WR_IMM_I32: case WR_IMM_I64: wr_sleb64_unchecked(ip); break;
-    case WR_IMM_F32: *ip += 4; break;
-    case WR_IMM_F64: *ip += 8; break;
-    case WR_IMM_MEMORY_INIT: wr_uleb32_unchecked(ip); (*ip)++; break;
-    case WR_IMM_MEMORY_COPY: *ip += 2; break;
-    case WR_IMM_CALL_INDIRECT: case WR_IMM_MEMARG: case WR_IMM_TABLE_INIT: case WR_IMM_TABLE_COPY:
-      wr_uleb32_unchecked(ip);
-      wr_uleb32_unchecked(ip);
-      break;
-    default: wr_uleb32_unchecked(ip); break;
-  }
-}
-
 static void emit_epilogue(jc *t) {
   mi(t, t->frame <= 127 ? XF_ADD_RM64_I8 : XF_ADD_RM64_I32, xr(RSP), t->frame);
   x_op(E(t), XF_RET);
@@ -187,7 +156,7 @@ static void br_table(jc *t, const uint8_t **ip) {
         break;
       }
     }
-    skip_imm(ip, WR_IMM_NONE);
+    wr_skip_imm(ip, WR_IMM_NONE);
     for (uint32_t k = 0; k <= n; k++) wr_uleb32_unchecked(ip);
     fj_pop(t);
     branch(t, &t->cf[t->ncf - 1 - depth]);
@@ -251,7 +220,7 @@ static int compile_body(jc *t) {
     if (!live) {
       if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
         dead_depth++;
-        skip_imm(&ip, WR_IMM_BLOCK);
+        wr_skip_imm(&ip, WR_IMM_BLOCK);
         continue;
       }
       if (prefix == 0 && c == 0x0B && dead_depth) {
@@ -260,7 +229,7 @@ static int compile_body(jc *t) {
       }
       if (!(prefix == 0 && (c == 0x0B || (c == 0x05 && dead_depth == 0)))) {
         const wr_opinfo *info = wr_opcode_info(prefix, c);
-        skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+        wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
         continue;
       }
     }
@@ -454,7 +423,7 @@ static int compile_body(jc *t) {
         break;
       }
       case 0x1A: fj_pop(t); break; /* drop */
-      case 0x1C: skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
+      case 0x1C: wr_skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
       case 0x1B: fj_select_op(t); break;
       case 0x20: fj_push_local(t, wr_uleb32_unchecked(&ip)); break;
       case 0x21: case 0x22: { /* local.set, local.tee */

@@ -219,43 +219,6 @@ static void block_type(tr *t, const uint8_t **ip, uint32_t *np, uint32_t *nr) {
   }
 }
 
-static void skip_imm(const uint8_t **ip, uint8_t imm) {
-  switch (imm) {
-    case WR_IMM_NONE: break;
-    case WR_IMM_BLOCK:
-      if (**ip == 0x40 || (**ip >= 0x6F && **ip <= 0x7F)) (*ip)++;
-      else wr_sleb64_unchecked(ip);
-      break;
-    case WR_IMM_BR_TABLE: {
-      uint32_t n = wr_uleb32_unchecked(ip);
-      for (uint32_t i = 0; i <= n; i++) wr_uleb32_unchecked(ip);
-      break;
-    }
-    case WR_IMM_SELECT_T: {
-      uint32_t n = wr_uleb32_unchecked(ip);
-      *ip += n;
-      break;
-    }
-    case WR_IMM_MEMIDX: case WR_IMM_REFTYPE: case WR_IMM_LANE: (*ip)++; break;
-    case WR_IMM_V128: case WR_IMM_SHUFFLE: *ip += 16; break;
-    case WR_IMM_MEMARG_LANE:
-      wr_uleb32_unchecked(ip);
-      wr_uleb32_unchecked(ip);
-      (*ip)++;
-      break;
-    case WR_IMM_I32: case WR_IMM_I64: wr_sleb64_unchecked(ip); break;
-    case WR_IMM_F32: *ip += 4; break;
-    case WR_IMM_F64: *ip += 8; break;
-    case WR_IMM_MEMORY_INIT: wr_uleb32_unchecked(ip); (*ip)++; break;
-    case WR_IMM_MEMORY_COPY: *ip += 2; break;
-    case WR_IMM_CALL_INDIRECT: case WR_IMM_MEMARG: case WR_IMM_TABLE_INIT: case WR_IMM_TABLE_COPY:
-      wr_uleb32_unchecked(ip);
-      wr_uleb32_unchecked(ip);
-      break;
-    default: wr_uleb32_unchecked(ip); break; /* one index */
-  }
-}
-
 /* Reads the next instruction's prefix and code. */
 static uint32_t next_op(const uint8_t **ip, uint8_t *prefix) {
   uint8_t b = *(*ip)++;
@@ -278,12 +241,12 @@ static bool find_tails(tr *t) {
     uint32_t c = next_op(&ip, &prefix);
     if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
       open[depth++] = n++;
-      skip_imm(&ip, WR_IMM_BLOCK);
+      wr_skip_imm(&ip, WR_IMM_BLOCK);
     } else if (prefix == 0 && c == 0x0B) {
       if (depth) t->tail[open[--depth]] = ip + 1 == t->fn->code_end && *ip == 0x0B;
     } else {
       const wr_opinfo *info = wr_opcode_info(prefix, c);
-      skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+      wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
     }
   }
   free(open);
@@ -876,7 +839,7 @@ static int translate(tr *t) {
       if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
         dead_depth++;
         t->nblocks++;
-        skip_imm(&ip, WR_IMM_BLOCK);
+        wr_skip_imm(&ip, WR_IMM_BLOCK);
         continue;
       }
       if (prefix == 0 && c == 0x0B && dead_depth) {
@@ -885,7 +848,7 @@ static int translate(tr *t) {
       }
       if (!(prefix == 0 && (c == 0x0B || (c == 0x05 && dead_depth == 0)))) {
         const wr_opinfo *info = wr_opcode_info(prefix, c);
-        skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+        wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
         continue;
       }
       /* else/end of the frame the dead code is in: handled below, from its base */
@@ -1060,7 +1023,7 @@ static int translate(tr *t) {
         pop(t);
         if (is_v128_op(t, at)) pop(t);
         break;
-      case 0x1C: skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
+      case 0x1C: wr_skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
       case 0x1B: { /* select */
         if (is_v128_op(t, at)) {
           select_v128(t);

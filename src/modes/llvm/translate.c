@@ -406,42 +406,6 @@ static void skip_leb(const uint8_t **ip) {
   }
 }
 
-static void skip_imm(const uint8_t **ip, int imm) {
-  switch (imm) {
-  case WR_IMM_NONE: break;
-  case WR_IMM_BR_TABLE: {
-    uint32_t n = wr_uleb32_unchecked(ip);
-    for (uint32_t i = 0; i <= n; i++) skip_leb(ip);
-    break;
-  }
-  case WR_IMM_CALL_INDIRECT:
-  case WR_IMM_MEMARG:
-  case WR_IMM_TABLE_INIT:
-  case WR_IMM_TABLE_COPY:
-  case WR_IMM_MEMORY_INIT:
-  case WR_IMM_MEMORY_COPY:
-    skip_leb(ip);
-    skip_leb(ip);
-    break;
-  case WR_IMM_F32: *ip += 4; break;
-  case WR_IMM_F64: *ip += 8; break;
-  case WR_IMM_V128:
-  case WR_IMM_SHUFFLE: *ip += 16; break;
-  case WR_IMM_LANE: (*ip)++; break;
-  case WR_IMM_MEMARG_LANE:
-    skip_leb(ip);
-    skip_leb(ip);
-    (*ip)++;
-    break;
-  case WR_IMM_SELECT_T: {
-    uint32_t n = wr_uleb32_unchecked(ip);
-    for (uint32_t i = 0; i < n; i++) skip_leb(ip);
-    break;
-  }
-  default: skip_leb(ip); break; /* one index, constant, block type or byte */
-  }
-}
-
 /* ---- instructions -------------------------------------------------------------- */
 
 static void bin(tr *t, LLVMOpcode op) {
@@ -1404,7 +1368,7 @@ static int translate_op(tr *t, uint8_t op, const uint8_t **ip) {
     break;
   case WR_OP_DROP: t->sp--; break;
   case WR_OP_SELECT_T:
-    skip_imm(ip, WR_IMM_SELECT_T);
+    wr_skip_imm(ip, WR_IMM_SELECT_T);
     /* fall through */
   case WR_OP_SELECT:
     c = pop(t);
@@ -1775,7 +1739,7 @@ static int translate_body(tr *t, uint32_t fidx, wr_error *err) {
           rc = -1;
           break;
         }
-        skip_imm(&ip, info->imm);
+        wr_skip_imm(&ip, info->imm);
         continue;
       }
     }
