@@ -40,15 +40,15 @@ static const char *reg_name(int cls, int r) {
 static void rm_text(char *out, size_t n, const xform *x, xrm rm) {
   int cls = x->mclass;
   if (!rm.mem) {
-    int rcls = cls == 'f' || cls == 'd' || cls == 128 ? 'x' : cls;
+    int rcls = cls == 'f' || cls == 'd' || cls == 128 ? 'x' : cls == 'b' || cls == 'w' ? 32 : cls;
     if (x->rclass == 'x' && (cls == 32 || cls == 64) && (x->text[0] == 'm' && x->text[3] == 's')) rcls = 'x';
     snprintf(out, n, "%s", reg_name(rcls, rm.reg));
     return;
   }
   const char *size = "";
   switch (cls) {
-    case 8: size = "byte ptr "; break;
-    case 16: size = "word ptr "; break;
+    case 8: case 'b': size = "byte ptr "; break;
+    case 16: case 'w': size = "word ptr "; break;
     case 32: case 'f': size = "dword ptr "; break;
     case 64: case 'd': size = "qword ptr "; break;
     case 128: size = "xmmword ptr "; break;
@@ -83,6 +83,10 @@ static void add(int f, int reg, xrm rm, int64_t imm, int cc) {
   char mn[40], r[8], m[48], immt[24];
   snprintf(mn, sizeof mn, "%s%s", x->text,
            f == XF_SETCC_RM8 || f == XF_CMOVCC_R32_RM || f == XF_CMOVCC_R64_RM || f == XF_JCC_REL32 ? ccs[cc] : "");
+  /* cmpps/cmppd print their predicate (0..7) in the mnemonic */
+  static const char *const preds[8] = {"eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"};
+  bool cmp = f == XF_CMPPS || f == XF_CMPPD;
+  if (cmp) snprintf(mn, sizeof mn, "cmp%s%s", preds[imm & 7], f == XF_CMPPS ? "ps" : "pd");
   snprintf(r, sizeof r, "%s", x->rclass ? reg_name(x->rclass, reg) : "");
   rm_text(m, sizeof m, x, rm);
   /* Immediates as LLVM prints them: sign-extended to the operand size. */
@@ -101,7 +105,11 @@ static void add(int f, int reg, xrm rm, int64_t imm, int cc) {
     case XS_MR: snprintf(t, n, "%s %s, %s", mn, m, r); break;
     case XS_DM: snprintf(t, n, "%s %s", mn, m); break;
     case XS_DMI: snprintf(t, n, "%s %s, %s", mn, m, immt); break;
-    case XS_RMI: snprintf(t, n, "%s %s, %s, %s", mn, r, m, immt); break;
+    case XS_RMI:
+      if (cmp) snprintf(t, n, "%s %s, %s", mn, r, m);
+      else snprintf(t, n, "%s %s, %s, %s", mn, r, m, immt);
+      break;
+    case XS_MRI: snprintf(t, n, "%s %s, %s, %s", mn, m, r, immt); break;
     case XS_OI: snprintf(t, n, "%s %s, %s", mn, r, immt); break;
     case XS_O: snprintf(t, n, "%s %s", mn, r); break;
     case XS_L: snprintf(t, n, "%s %s", mn, immt); break;
@@ -119,8 +127,9 @@ static void add(int f, int reg, xrm rm, int64_t imm, int cc) {
 static void each_rm(int f, int reg, int64_t imm, int cc) {
   const xform *x = &wr_xforms[f];
   bool reg_ok = x->mclass != 'm' && f != XF_MOVQ_M_X;
-  bool mem_ok = !(x->mclass == 128 && f != XF_ANDPS && f != XF_ORPS && f != XF_XORPS) &&
-                f != XF_MOVAPS_X_X;
+  /* (register-only forms: the memory encoding is another instruction, or none) */
+  bool mem_ok = f != XF_MOVAPS_X_X && f != XF_MOVHLPS && f != XF_MOVLHPS && f != XF_PEXTRW_R && f != XF_PMOVMSKB &&
+                f != XF_MOVMSKPS && f != XF_MOVMSKPD && !(x->shape == XS_DMI && x->mclass == 128);
   if (reg_ok)
     for (int r = 0; r < 16; r++) add(f, reg, xr(r), imm, cc);
   if (!mem_ok) return;
@@ -143,7 +152,9 @@ static void each_imm(int f, int reg, int cc) {
   static const int64_t round[] = {9, 10, 11, 12};
   const int64_t *v = NULL;
   size_t n = 1;
+  static const int64_t preds[] = {0, 1, 2, 3, 4, 5, 6, 7};
   if (x->imm == 1) v = f == XF_ROUNDSS || f == XF_ROUNDSD ? round : x->op[0] == 0x83 ? i1s : i1, n = 3 + (v == round);
+  if (f == XF_CMPPS || f == XF_CMPPD) v = preds, n = 8;
   if (x->imm == 4) v = i4, n = 3;
   if (x->imm == 8) v = i8, n = 3;
   for (size_t i = 0; i < n; i++) {

@@ -32,12 +32,15 @@ enum {
   XS_L,     /* rel32 */
   XS_MCL,   /* /digit r/m, cl */
   XS_RIP,   /* reg, [rip + disp32] (the displacement is the immediate) */
+  XS_MRI,   /* r/m, reg, imm (pextr*: encoded as XS_RMI, printed the other way round) */
 };
 
 /* X(id, text, prefix, rex_w, nopc, op0, op1, op2, digit, shape, imm bytes, reg class, r/m class)
  * text: the mnemonic. prefix: 0 or 0x66/0xF2/0xF3. nopc opcode bytes op0..op2.
  * Classes: 8/16/32/64 GP width, 'x' XMM, 0 none; for r/m the width is also the memory
- * operand's size. */
+ * operand's size. r/m classes of the SSE forms: 128 XMM or xmmword memory; 'f'/'d' XMM
+ * or dword/qword memory; 'b'/'w' a 32-bit GP register or byte/word memory (pinsrb,
+ * pextrw...). */
 #define XFORMS(X)                                                                       \
   X(MOV_R32_RM, "mov", 0, 0, 1, 0x8B, 0, 0, 0, XS_RM, 0, 32, 32)                        \
   X(MOV_R64_RM, "mov", 0, 1, 1, 0x8B, 0, 0, 0, XS_RM, 0, 64, 64)                        \
@@ -183,7 +186,144 @@ enum {
   X(CVTSI2SD_R32, "cvtsi2sd", 0xF2, 0, 2, 0x0F, 0x2A, 0, 0, XS_RM, 0, 'x', 32)          \
   X(CVTSI2SD_R64, "cvtsi2sd", 0xF2, 1, 2, 0x0F, 0x2A, 0, 0, XS_RM, 0, 'x', 64)          \
   X(ROUNDSS, "roundss", 0x66, 0, 3, 0x0F, 0x3A, 0x0A, 0, XS_RMI, 1, 'x', 'f')           \
-  X(ROUNDSD, "roundsd", 0x66, 0, 3, 0x0F, 0x3A, 0x0B, 0, XS_RMI, 1, 'x', 'd')
+  X(ROUNDSD, "roundsd", 0x66, 0, 3, 0x0F, 0x3A, 0x0B, 0, XS_RMI, 1, 'x', 'd') \
+  X(MOVDQU_X_RM, "movdqu", 0xF3, 0, 2, 0x0F, 0x6F, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MOVDQU_M_X, "movdqu", 0xF3, 0, 2, 0x0F, 0x7F, 0, 0, XS_MR, 0, 'x', 128) \
+  X(MOVHLPS, "movhlps", 0, 0, 2, 0x0F, 0x12, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MOVLHPS, "movlhps", 0, 0, 2, 0x0F, 0x16, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDB, "paddb", 0x66, 0, 2, 0x0F, 0xFC, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDW, "paddw", 0x66, 0, 2, 0x0F, 0xFD, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDD, "paddd", 0x66, 0, 2, 0x0F, 0xFE, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDQ, "paddq", 0x66, 0, 2, 0x0F, 0xD4, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBB, "psubb", 0x66, 0, 2, 0x0F, 0xF8, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBW, "psubw", 0x66, 0, 2, 0x0F, 0xF9, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBD, "psubd", 0x66, 0, 2, 0x0F, 0xFA, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBQ, "psubq", 0x66, 0, 2, 0x0F, 0xFB, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMULLW, "pmullw", 0x66, 0, 2, 0x0F, 0xD5, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMULHW, "pmulhw", 0x66, 0, 2, 0x0F, 0xE5, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMULHUW, "pmulhuw", 0x66, 0, 2, 0x0F, 0xE4, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMULUDQ, "pmuludq", 0x66, 0, 2, 0x0F, 0xF4, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMADDWD, "pmaddwd", 0x66, 0, 2, 0x0F, 0xF5, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PAND, "pand", 0x66, 0, 2, 0x0F, 0xDB, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PANDN, "pandn", 0x66, 0, 2, 0x0F, 0xDF, 0, 0, XS_RM, 0, 'x', 128) \
+  X(POR, "por", 0x66, 0, 2, 0x0F, 0xEB, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PXOR, "pxor", 0x66, 0, 2, 0x0F, 0xEF, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDSB, "paddsb", 0x66, 0, 2, 0x0F, 0xEC, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDSW, "paddsw", 0x66, 0, 2, 0x0F, 0xED, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDUSB, "paddusb", 0x66, 0, 2, 0x0F, 0xDC, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PADDUSW, "paddusw", 0x66, 0, 2, 0x0F, 0xDD, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBSB, "psubsb", 0x66, 0, 2, 0x0F, 0xE8, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBSW, "psubsw", 0x66, 0, 2, 0x0F, 0xE9, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBUSB, "psubusb", 0x66, 0, 2, 0x0F, 0xD8, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSUBUSW, "psubusw", 0x66, 0, 2, 0x0F, 0xD9, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PAVGB, "pavgb", 0x66, 0, 2, 0x0F, 0xE0, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PAVGW, "pavgw", 0x66, 0, 2, 0x0F, 0xE3, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMINUB, "pminub", 0x66, 0, 2, 0x0F, 0xDA, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXUB, "pmaxub", 0x66, 0, 2, 0x0F, 0xDE, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMINSW, "pminsw", 0x66, 0, 2, 0x0F, 0xEA, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXSW, "pmaxsw", 0x66, 0, 2, 0x0F, 0xEE, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPEQB, "pcmpeqb", 0x66, 0, 2, 0x0F, 0x74, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPEQW, "pcmpeqw", 0x66, 0, 2, 0x0F, 0x75, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPEQD, "pcmpeqd", 0x66, 0, 2, 0x0F, 0x76, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPGTB, "pcmpgtb", 0x66, 0, 2, 0x0F, 0x64, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPGTW, "pcmpgtw", 0x66, 0, 2, 0x0F, 0x65, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPGTD, "pcmpgtd", 0x66, 0, 2, 0x0F, 0x66, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PACKSSWB, "packsswb", 0x66, 0, 2, 0x0F, 0x63, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PACKUSWB, "packuswb", 0x66, 0, 2, 0x0F, 0x67, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PACKSSDW, "packssdw", 0x66, 0, 2, 0x0F, 0x6B, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKLBW, "punpcklbw", 0x66, 0, 2, 0x0F, 0x60, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKHBW, "punpckhbw", 0x66, 0, 2, 0x0F, 0x68, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKLWD, "punpcklwd", 0x66, 0, 2, 0x0F, 0x61, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKHWD, "punpckhwd", 0x66, 0, 2, 0x0F, 0x69, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKLDQ, "punpckldq", 0x66, 0, 2, 0x0F, 0x62, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKHDQ, "punpckhdq", 0x66, 0, 2, 0x0F, 0x6A, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKLQDQ, "punpcklqdq", 0x66, 0, 2, 0x0F, 0x6C, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PUNPCKHQDQ, "punpckhqdq", 0x66, 0, 2, 0x0F, 0x6D, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSLLW, "psllw", 0x66, 0, 2, 0x0F, 0xF1, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSLLD, "pslld", 0x66, 0, 2, 0x0F, 0xF2, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSLLQ, "psllq", 0x66, 0, 2, 0x0F, 0xF3, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSRLW, "psrlw", 0x66, 0, 2, 0x0F, 0xD1, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSRLD, "psrld", 0x66, 0, 2, 0x0F, 0xD2, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSRLQ, "psrlq", 0x66, 0, 2, 0x0F, 0xD3, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSRAW, "psraw", 0x66, 0, 2, 0x0F, 0xE1, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSRAD, "psrad", 0x66, 0, 2, 0x0F, 0xE2, 0, 0, XS_RM, 0, 'x', 128) \
+  X(ADDPD, "addpd", 0x66, 0, 2, 0x0F, 0x58, 0, 0, XS_RM, 0, 'x', 128) \
+  X(SUBPD, "subpd", 0x66, 0, 2, 0x0F, 0x5C, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MULPD, "mulpd", 0x66, 0, 2, 0x0F, 0x59, 0, 0, XS_RM, 0, 'x', 128) \
+  X(DIVPD, "divpd", 0x66, 0, 2, 0x0F, 0x5E, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MINPD, "minpd", 0x66, 0, 2, 0x0F, 0x5D, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MAXPD, "maxpd", 0x66, 0, 2, 0x0F, 0x5F, 0, 0, XS_RM, 0, 'x', 128) \
+  X(SQRTPD, "sqrtpd", 0x66, 0, 2, 0x0F, 0x51, 0, 0, XS_RM, 0, 'x', 128) \
+  X(CVTPD2PS, "cvtpd2ps", 0x66, 0, 2, 0x0F, 0x5A, 0, 0, XS_RM, 0, 'x', 128) \
+  X(CVTTPD2DQ, "cvttpd2dq", 0x66, 0, 2, 0x0F, 0xE6, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PSHUFB, "pshufb", 0x66, 0, 3, 0x0F, 0x38, 0, 0, XS_RM, 0, 'x', 128) \
+  X(PMULHRSW, "pmulhrsw", 0x66, 0, 3, 0x0F, 0x38, 0x0B, 0, XS_RM, 0, 'x', 128) \
+  X(PABSB, "pabsb", 0x66, 0, 3, 0x0F, 0x38, 0x1C, 0, XS_RM, 0, 'x', 128) \
+  X(PABSW, "pabsw", 0x66, 0, 3, 0x0F, 0x38, 0x1D, 0, XS_RM, 0, 'x', 128) \
+  X(PABSD, "pabsd", 0x66, 0, 3, 0x0F, 0x38, 0x1E, 0, XS_RM, 0, 'x', 128) \
+  X(PTEST, "ptest", 0x66, 0, 3, 0x0F, 0x38, 0x17, 0, XS_RM, 0, 'x', 128) \
+  X(PMULDQ, "pmuldq", 0x66, 0, 3, 0x0F, 0x38, 0x28, 0, XS_RM, 0, 'x', 128) \
+  X(PCMPEQQ, "pcmpeqq", 0x66, 0, 3, 0x0F, 0x38, 0x29, 0, XS_RM, 0, 'x', 128) \
+  X(PACKUSDW, "packusdw", 0x66, 0, 3, 0x0F, 0x38, 0x2B, 0, XS_RM, 0, 'x', 128) \
+  X(PMINSB, "pminsb", 0x66, 0, 3, 0x0F, 0x38, 0x38, 0, XS_RM, 0, 'x', 128) \
+  X(PMINSD, "pminsd", 0x66, 0, 3, 0x0F, 0x38, 0x39, 0, XS_RM, 0, 'x', 128) \
+  X(PMINUW, "pminuw", 0x66, 0, 3, 0x0F, 0x38, 0x3A, 0, XS_RM, 0, 'x', 128) \
+  X(PMINUD, "pminud", 0x66, 0, 3, 0x0F, 0x38, 0x3B, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXSB, "pmaxsb", 0x66, 0, 3, 0x0F, 0x38, 0x3C, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXSD, "pmaxsd", 0x66, 0, 3, 0x0F, 0x38, 0x3D, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXUW, "pmaxuw", 0x66, 0, 3, 0x0F, 0x38, 0x3E, 0, XS_RM, 0, 'x', 128) \
+  X(PMAXUD, "pmaxud", 0x66, 0, 3, 0x0F, 0x38, 0x3F, 0, XS_RM, 0, 'x', 128) \
+  X(PMULLD, "pmulld", 0x66, 0, 3, 0x0F, 0x38, 0x40, 0, XS_RM, 0, 'x', 128) \
+  X(PMADDUBSW, "pmaddubsw", 0x66, 0, 3, 0x0F, 0x38, 0x04, 0, XS_RM, 0, 'x', 128) \
+  X(PMOVSXBW, "pmovsxbw", 0x66, 0, 3, 0x0F, 0x38, 0x20, 0, XS_RM, 0, 'x', 'd') \
+  X(PMOVSXWD, "pmovsxwd", 0x66, 0, 3, 0x0F, 0x38, 0x23, 0, XS_RM, 0, 'x', 'd') \
+  X(PMOVSXDQ, "pmovsxdq", 0x66, 0, 3, 0x0F, 0x38, 0x25, 0, XS_RM, 0, 'x', 'd') \
+  X(PMOVZXBW, "pmovzxbw", 0x66, 0, 3, 0x0F, 0x38, 0x30, 0, XS_RM, 0, 'x', 'd') \
+  X(PMOVZXWD, "pmovzxwd", 0x66, 0, 3, 0x0F, 0x38, 0x33, 0, XS_RM, 0, 'x', 'd') \
+  X(PMOVZXDQ, "pmovzxdq", 0x66, 0, 3, 0x0F, 0x38, 0x35, 0, XS_RM, 0, 'x', 'd') \
+  X(ADDPS, "addps", 0, 0, 2, 0x0F, 0x58, 0, 0, XS_RM, 0, 'x', 128) \
+  X(SUBPS, "subps", 0, 0, 2, 0x0F, 0x5C, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MULPS, "mulps", 0, 0, 2, 0x0F, 0x59, 0, 0, XS_RM, 0, 'x', 128) \
+  X(DIVPS, "divps", 0, 0, 2, 0x0F, 0x5E, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MINPS, "minps", 0, 0, 2, 0x0F, 0x5D, 0, 0, XS_RM, 0, 'x', 128) \
+  X(MAXPS, "maxps", 0, 0, 2, 0x0F, 0x5F, 0, 0, XS_RM, 0, 'x', 128) \
+  X(SQRTPS, "sqrtps", 0, 0, 2, 0x0F, 0x51, 0, 0, XS_RM, 0, 'x', 128) \
+  X(ANDNPS, "andnps", 0, 0, 2, 0x0F, 0x55, 0, 0, XS_RM, 0, 'x', 128) \
+  X(CVTDQ2PS, "cvtdq2ps", 0, 0, 2, 0x0F, 0x5B, 0, 0, XS_RM, 0, 'x', 128) \
+  X(CVTTPS2DQ, "cvttps2dq", 0xF3, 0, 2, 0x0F, 0x5B, 0, 0, XS_RM, 0, 'x', 128) \
+  X(CVTPS2PD, "cvtps2pd", 0, 0, 2, 0x0F, 0x5A, 0, 0, XS_RM, 0, 'x', 'd') \
+  X(CVTDQ2PD, "cvtdq2pd", 0xF3, 0, 2, 0x0F, 0xE6, 0, 0, XS_RM, 0, 'x', 'd') \
+  X(CMPPS, "cmpps", 0, 0, 2, 0x0F, 0xC2, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(CMPPD, "cmppd", 0x66, 0, 2, 0x0F, 0xC2, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(SHUFPS, "shufps", 0, 0, 2, 0x0F, 0xC6, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(PSHUFD, "pshufd", 0x66, 0, 2, 0x0F, 0x70, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(PSHUFLW, "pshuflw", 0xF2, 0, 2, 0x0F, 0x70, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(PSHUFHW, "pshufhw", 0xF3, 0, 2, 0x0F, 0x70, 0, 0, XS_RMI, 1, 'x', 128) \
+  X(ROUNDPS, "roundps", 0x66, 0, 3, 0x0F, 0x3A, 0x08, 0, XS_RMI, 1, 'x', 128) \
+  X(ROUNDPD, "roundpd", 0x66, 0, 3, 0x0F, 0x3A, 0x09, 0, XS_RMI, 1, 'x', 128) \
+  X(INSERTPS, "insertps", 0x66, 0, 3, 0x0F, 0x3A, 0x21, 0, XS_RMI, 1, 'x', 'f') \
+  X(PINSRB, "pinsrb", 0x66, 0, 3, 0x0F, 0x3A, 0x20, 0, XS_RMI, 1, 'x', 'b') \
+  X(PINSRW, "pinsrw", 0x66, 0, 2, 0x0F, 0xC4, 0, 0, XS_RMI, 1, 'x', 'w') \
+  X(PINSRD, "pinsrd", 0x66, 0, 3, 0x0F, 0x3A, 0x22, 0, XS_RMI, 1, 'x', 32) \
+  X(PINSRQ, "pinsrq", 0x66, 1, 3, 0x0F, 0x3A, 0x22, 0, XS_RMI, 1, 'x', 64) \
+  X(PEXTRB, "pextrb", 0x66, 0, 3, 0x0F, 0x3A, 0x14, 0, XS_MRI, 1, 'x', 'b') \
+  X(PEXTRW_M, "pextrw", 0x66, 0, 3, 0x0F, 0x3A, 0x15, 0, XS_MRI, 1, 'x', 'w') \
+  X(PEXTRD, "pextrd", 0x66, 0, 3, 0x0F, 0x3A, 0x16, 0, XS_MRI, 1, 'x', 32) \
+  X(PEXTRQ, "pextrq", 0x66, 1, 3, 0x0F, 0x3A, 0x16, 0, XS_MRI, 1, 'x', 64) \
+  X(PEXTRW_R, "pextrw", 0x66, 0, 2, 0x0F, 0xC5, 0, 0, XS_RMI, 1, 32, 128) \
+  X(PMOVMSKB, "pmovmskb", 0x66, 0, 2, 0x0F, 0xD7, 0, 0, XS_RM, 0, 32, 128) \
+  X(MOVMSKPS, "movmskps", 0, 0, 2, 0x0F, 0x50, 0, 0, XS_RM, 0, 32, 128) \
+  X(MOVMSKPD, "movmskpd", 0x66, 0, 2, 0x0F, 0x50, 0, 0, XS_RM, 0, 32, 128) \
+  X(PSRLW_I, "psrlw", 0x66, 0, 2, 0x0F, 0x71, 0, 2, XS_DMI, 1, 0, 128) \
+  X(PSRAW_I, "psraw", 0x66, 0, 2, 0x0F, 0x71, 0, 4, XS_DMI, 1, 0, 128) \
+  X(PSLLW_I, "psllw", 0x66, 0, 2, 0x0F, 0x71, 0, 6, XS_DMI, 1, 0, 128) \
+  X(PSRLD_I, "psrld", 0x66, 0, 2, 0x0F, 0x72, 0, 2, XS_DMI, 1, 0, 128) \
+  X(PSRAD_I, "psrad", 0x66, 0, 2, 0x0F, 0x72, 0, 4, XS_DMI, 1, 0, 128) \
+  X(PSLLD_I, "pslld", 0x66, 0, 2, 0x0F, 0x72, 0, 6, XS_DMI, 1, 0, 128) \
+  X(PSRLQ_I, "psrlq", 0x66, 0, 2, 0x0F, 0x73, 0, 2, XS_DMI, 1, 0, 128) \
+  X(PSRLDQ_I, "psrldq", 0x66, 0, 2, 0x0F, 0x73, 0, 3, XS_DMI, 1, 0, 128) \
+  X(PSLLQ_I, "psllq", 0x66, 0, 2, 0x0F, 0x73, 0, 6, XS_DMI, 1, 0, 128) \
+  X(PSLLDQ_I, "pslldq", 0x66, 0, 2, 0x0F, 0x73, 0, 7, XS_DMI, 1, 0, 128)
 
 enum {
 #define X(id, ...) XF_##id,
