@@ -416,14 +416,6 @@ int wr_launch_run(const wr_config *cfg, wr_resources *res) {
     }
     bound = true;
   }
-  /* auto chose the mode before the module was parsed (it is parsed only here,
-   * inside the sandbox): a module with SIMD that mode does not run goes to fast. */
-  if (cfg->auto_mode && mod->uses_simd && res->mode != WR_MODE_AOT && !wr_mode_get_ops(res->mode)->simd) {
-    if (cfg->verbose)
-      fprintf(stderr, "wasm-run: auto: the module uses SIMD, which %s does not run yet: running in fast\n",
-              wr_mode_name(res->mode));
-    res->mode = WR_MODE_FAST;
-  }
   if ((rc = wr_instantiate(store, mod, res->mode, wr_wasi_resolve, wasi, &inst, &err)) < 0) {
     if (rc == WR_ERR_EXIT) {
       status = err.exit_code;

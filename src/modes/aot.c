@@ -125,7 +125,6 @@ static void aot_release(wr_instance *inst) {
 
 const wr_mode_ops wr_aot_ops = {
     .entry = aot_entry,
-    .simd = true, /* the LLVM backend compiles SIMD */
     .prepare = aot_prepare,
     .release = aot_release,
 };

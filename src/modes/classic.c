@@ -699,5 +699,4 @@ static int classic_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
 
 const wr_mode_ops wr_classic_ops = {
     .entry = classic_entry,
-    .simd = true,
 };

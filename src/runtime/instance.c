@@ -167,9 +167,6 @@ int wr_instantiate(wr_store *s, const wr_module *m, wr_mode mode, wr_resolve_fn 
   const wr_mode_ops *ops = wr_mode_get_ops(mode);
   if (!ops)
     return wr_err(err, WR_ERR_UNSUPPORTED, "mode %s is not available in this build", wr_mode_name(mode));
-  if (m->uses_simd && !ops->simd)
-    return wr_err(err, WR_ERR_UNSUPPORTED,
-                  "the module uses SIMD (v128), which the %s mode does not run yet", wr_mode_name(mode));
 
   wr_instance *inst = calloc(1, sizeof *inst);
   if (!inst) return wr_err(err, WR_ERR_NOMEM, "out of memory");

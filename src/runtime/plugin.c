@@ -98,7 +98,6 @@ static int stub_entry(wr_exec *ex, wr_funcinst *f, uint64_t *args_results) {
 
 const wr_mode_ops wr_llvm_jit_stub_ops = {
     .entry = stub_entry,
-    .simd = true, /* as the plugin's wr_llvm_jit_ops */
     .prepare = stub_prepare,
     .release = stub_release,
 };

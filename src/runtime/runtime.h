@@ -244,7 +244,6 @@ static inline bool wr_func_type_matches(const wr_funcinst *f, const wr_functype 
  * functions exist (translation, compilation); it may be NULL. */
 typedef struct wr_mode_ops {
   wr_entry_fn entry;
-  bool simd; /* whether the mode executes v128 instructions */
   int (*prepare)(wr_instance *inst, wr_error *err);
   void (*release)(wr_instance *inst);
 } wr_mode_ops;

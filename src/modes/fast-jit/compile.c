@@ -58,7 +58,8 @@ static void emit_return(jc *t) {
   if (nr) {
     if (t->flags_at >= 0 && (uint32_t)t->flags_at >= t->h - nr) fj_materialize_flags(t);
     rm(t, XF_MOV_R64_RM, RCX, slot_mem(t->args_slot));
-    for (uint32_t k = 0; k < nr; k++) fj_put(t, xm(RCX, (int32_t)(8 * k)), t->h - nr + k);
+    for (uint32_t k = 0, at = 0; k < nr; at += type_slots(t->st[t->h - nr + k].type), k++)
+      fj_put(t, xm(RCX, (int32_t)(8 * at)), t->h - nr + k);
   }
   emit_epilogue(t);
 }
@@ -92,10 +93,10 @@ static void branch(jc *t, cframe *f) {
   uint32_t n = label_arity(f);
   if (t->flags_at >= 0) fj_materialize_flags(t);
   /* ascending: a source is never below its destination */
-  for (uint32_t k = 0; k < n; k++) {
+  for (uint32_t k = 0, at = height_slot(t, f->base); k < n; k++) {
     uint32_t i = t->h - n + k;
-    if (t->st[i].kind == L_SLOT && i == f->base + k) continue;
-    fj_put(t, slot_mem(t->tb + f->base + k), i);
+    if (!(t->st[i].kind == L_SLOT && i == f->base + k)) fj_put(t, slot_mem(t->tb + at), i);
+    at += type_slots(t->st[i].type);
   }
   jump_label(t, f, -1);
 }
@@ -309,7 +310,10 @@ static int compile_body(jc *t) {
       }
       continue;
     }
-    if (prefix) return -1; /* SIMD: the mode does not take such modules */
+    if (prefix == 0xFD) {
+      if (fj_simd(t, c, &ip) < 0) return -1;
+      continue;
+    }
     switch (c) {
       case 0x00: /* unreachable */
         fj_trap_if(t, -1, WR_TRAP_UNREACHABLE);
@@ -436,7 +440,7 @@ static int compile_body(jc *t) {
         }
         fj_detach_local(t, l);
         e = &t->st[i];
-        fj_put(t, slot_mem(l), i);
+        fj_put(t, slot_mem(local_slot(t, l)), i);
         fj_uncache_local(t, l);
         if (c == 0x21) {
           int r = e->kind == L_REG ? e->reg : -1;
@@ -454,7 +458,8 @@ static int compile_body(jc *t) {
         uint8_t type = type_of(t->m->globals[g].type);
         fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)&gl->val[0]);
         int r = fj_alloc_for(t, type);
-        if (r >= 16) rm(t, type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, r - 16, xm(RAX, 0));
+        if (r >= 16) rm(t, type == T_V128 ? XF_MOVDQU_X_RM : type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, r - 16,
+                        xm(RAX, 0));
         else rm(t, type == T_I32 ? XF_MOV_R32_RM : XF_MOV_R64_RM, r, xm(RAX, 0));
         fj_push_reg(t, type, r);
         break;
@@ -467,7 +472,11 @@ static int compile_body(jc *t) {
         fj_lock(t, i);
         if (e->kind == L_REG) {
           fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)&gl->val[0]);
-          fj_store_reg(t, xm(RAX, 0), e->reg);
+          fj_store_reg(t, xm(RAX, 0), e->reg, e->type);
+        } else if (e->type == T_V128) {
+          fj_load_into(t, XMM(0), i);
+          fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)&gl->val[0]);
+          fj_store_reg(t, xm(RAX, 0), XMM(0), T_V128);
         } else {
           if (e->kind == L_CONST) fj_mov_imm(t, RCX, e->val);
           else rm(t, XF_MOV_R64_RM, RCX, fj_mem_of(t, i));
@@ -763,6 +772,7 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
     x_ri(b, XF_MOV_R32_I, RDX, t.fidx);
     fj_call_api(&t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_trap));
   }
+  fj_emit_vconsts(&t);
   if (t.oom || b->oom) rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
 out:
   free(t.st);
@@ -770,6 +780,7 @@ out:
   free(t.local_reg);
   free(t.cf);
   free(t.pt);
+  free(t.vc);
   return rc;
 }
 

@@ -1,7 +1,7 @@
 /* compile.h: what the files of the fast-jit compiler share (compile.c: control
  * and the pass over a function; values.c: the compile-time value stack, register
- * allocation and spilling; ops.c: calls, memory and arithmetic). Internal to
- * src/modes/fast-jit/. */
+ * allocation and spilling; ops.c: calls, memory and arithmetic; simd.c: the v128
+ * instructions). Internal to src/modes/fast-jit/. */
 #ifndef WR_FASTJIT_COMPILE_H
 #define WR_FASTJIT_COMPILE_H
 
@@ -11,13 +11,14 @@
 #include "modes/fast-jit/fastjit.h"
 
 enum { L_SLOT, L_LOCAL, L_CONST, L_REG, L_FLAGS };
-enum { T_I32, T_I64, T_F32, T_F64 };
+enum { T_I32, T_I64, T_F32, T_F64, T_V128 };
 enum { C_FUNC, C_BLOCK, C_LOOP, C_IF };
 #define NONE (-1)
 #define API_OFF ((int32_t)offsetof(wr_ctx, api))
 
 typedef struct ventry {
   uint8_t kind, type, reg, cc;
+  uint32_t slot;  /* the first of its temp slots (from tb): the slots of the entries below it */
   uint32_t local; /* L_LOCAL */
   int32_t next;   /* L_LOCAL: the next lower reference to the same local, or -1 */
   uint64_t val;   /* L_CONST */
@@ -38,6 +39,13 @@ typedef struct patch {
   size_t pos, base; /* rel32 field; the offset it is relative to */
   int32_t next;
 } patch;
+
+/* A 16-byte constant of the function's pool (after its code, 16-byte aligned),
+ * with the chain of the rip-relative references still to point at it. */
+typedef struct vconst {
+  uint8_t bytes[16];
+  int32_t refs;
+} vconst;
 
 typedef struct jc {
   const wr_module *m;
@@ -67,6 +75,8 @@ typedef struct jc {
   int8_t *local_reg;     /* per local: the register, or -1 */
   uint32_t caching;      /* registers with reg_local >= 0 */
   int32_t trap_chain[WR_TRAP_COUNT];
+  vconst *vc; /* the constant pool */
+  uint32_t nvc, capvc;
   bool oom;
 } jc;
 
@@ -75,7 +85,9 @@ typedef struct jc {
 #define XMM(i) (16 + (i))
 
 static inline xrm slot_mem(uint32_t slot) { return xm(RSP, (int32_t)(slot * 8)); }
-static inline bool is_float(uint8_t type) { return type == T_F32 || type == T_F64; }
+/* Whether values of the type live in XMM registers (floats and v128). */
+static inline bool in_xmm(uint8_t type) { return type == T_F32 || type == T_F64 || type == T_V128; }
+static inline uint32_t type_slots(uint8_t type) { return type == T_V128 ? 2 : 1; }
 static inline bool is64(uint8_t type) { return type == T_I64 || type == T_F64; }
 
 static inline uint8_t type_of(wr_valtype v) {
@@ -83,6 +95,7 @@ static inline uint8_t type_of(wr_valtype v) {
     case WR_I32: return T_I32;
     case WR_F32: return T_F32;
     case WR_F64: return T_F64;
+    case WR_V128: return T_V128;
     default: return T_I64; /* i64, references */
   }
 }
@@ -93,6 +106,15 @@ static inline uint8_t type_of(wr_valtype v) {
 static inline void rr(jc *t, int f, int r, int rm) { x_rr(E(t), f, r, rm); }
 static inline void rm(jc *t, int f, int r, xrm m) { x_rm(E(t), f, r, m); }
 static inline void mi(jc *t, int f, xrm m, int64_t imm) { x_mi(E(t), f, m, imm); }
+
+/* The frame slot of local l (a v128 local takes two). */
+static inline uint32_t local_slot(jc *t, uint32_t l) { return t->fn->local_slot ? t->fn->local_slot[l] : l; }
+/* The temp slot (from tb) of stack height i: past the slots of the entries below. */
+static inline uint32_t height_slot(jc *t, uint32_t i) {
+  return i ? t->st[i - 1].slot + type_slots(t->st[i - 1].type) : 0;
+}
+/* The frame slot of stack entry i's own temp. */
+static inline xrm temp_mem(jc *t, uint32_t i) { return slot_mem(t->tb + t->st[i].slot); }
 
 /* fj_float_cmp's comparisons */
 enum { FC_EQ, FC_NE, FC_LT, FC_GT, FC_LE, FC_GE };
@@ -128,12 +150,17 @@ void fj_put(jc *t, xrm dst, uint32_t i);
 void fj_put_rel(jc *t, size_t pos, size_t base, size_t target);
 xrm fj_rm_of(jc *t, uint32_t i, int scratch);
 void fj_spill_regs(jc *t);
-void fj_store_reg(jc *t, xrm dst, int r);
+void fj_store_reg(jc *t, xrm dst, int r, uint8_t type);
 void fj_top_to_slots(jc *t, uint32_t n);
 void fj_trap_if(jc *t, int cc, wr_trap_kind kind);
 int fj_xmm_of(jc *t, uint32_t i, int scratch);
 
+/* simd.c */
+int fj_simd(jc *t, uint32_t op, const uint8_t **ip);
+void fj_emit_vconsts(jc *t);
+
 /* ops.c */
+xrm fj_address(jc *t, uint32_t off);
 void fj_call(jc *t, uint32_t idx);
 void fj_call_indirect(jc *t, uint32_t type, uint32_t table);
 void fj_cvt_float(jc *t, int form, uint8_t rtype);

@@ -317,7 +317,6 @@ out:
 
 const wr_mode_ops wr_fast_jit_ops = {
     .entry = fj_entry,
-    .simd = false,
     .prepare = fj_prepare,
     .release = fj_release,
 };

@@ -18,7 +18,7 @@ void fj_call(jc *t, uint32_t idx) {
   fj_top_to_slots(t, np);
   uint32_t base = t->h - np;
   if (idx >= t->m->nimported_funcs) {
-    rm(t, XF_LEA_R64_M, RSI, slot_mem(t->tb + base));
+    rm(t, XF_LEA_R64_M, RSI, slot_mem(t->tb + height_slot(t, base)));
     size_t end = wr_xemit(E(t), XF_CALL_REL32, 0, xr(0), 0, 0);
     fj_relocs *r = t->relocs;
     if (r->n == r->cap) {
@@ -35,7 +35,7 @@ void fj_call(jc *t, uint32_t idx) {
   } else {
     rr(t, XF_MOV_R64_RM, RDI, R15);
     x_ri(E(t), XF_MOV_R32_I, RSI, idx);
-    rm(t, XF_LEA_R64_M, RDX, slot_mem(t->tb + base));
+    rm(t, XF_LEA_R64_M, RDX, slot_mem(t->tb + height_slot(t, base)));
     fj_call_api(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call));
   }
   fj_popn(t, np);
@@ -54,7 +54,8 @@ void fj_call_indirect(jc *t, uint32_t type, uint32_t table) {
   fj_spill_regs(t);
   fj_top_to_slots(t, np + 1); /* the arguments and the element index above them */
   uint32_t base = t->h - 1 - np;
-  xrm elem = slot_mem(t->tb + t->h - 1);
+  xrm elem = temp_mem(t, t->h - 1);
+  xrm args = slot_mem(t->tb + height_slot(t, base));
   wr_table *tab = t->inst->ctx.tables[table];
   rm(t, XF_MOV_R32_RM, RCX, elem);
   fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)tab);
@@ -75,7 +76,7 @@ void fj_call_indirect(jc *t, uint32_t type, uint32_t table) {
   rm(t, XF_MOV_R32_RM, RCX, xm(RAX, (int32_t)offsetof(wr_funcinst, index)));
   mi(t, XF_SHL_RM64_I8, xr(RCX), 3);
   fj_mov_imm(t, RDX, (uint64_t)(uintptr_t)fi->entries);
-  rm(t, XF_LEA_R64_M, RSI, slot_mem(t->tb + base));
+  rm(t, XF_LEA_R64_M, RSI, args);
   x_rm(E(t), XF_CALL_RM64, 0, xmi(RDX, RCX, -(int32_t)(8 * t->m->nimported_funcs)));
   int32_t done = fj_jump_fwd(t, -1, NONE);
   fj_label_here(t, slow);
@@ -84,7 +85,7 @@ void fj_call_indirect(jc *t, uint32_t type, uint32_t table) {
   x_ri(E(t), XF_MOV_R32_I, RDX, type);
   rm(t, XF_MOV_R32_RM, RCX, elem);
   x_ri(E(t), XF_MOV_R32_I, R8, t->fidx);
-  rm(t, XF_LEA_R64_M, R9, slot_mem(t->tb + base));
+  rm(t, XF_LEA_R64_M, R9, args);
   fj_call_api(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call_indirect));
   fj_label_here(t, done);
   fj_popn(t, np + 1);
@@ -137,7 +138,7 @@ void fj_num_helper(jc *t, int h, uint32_t nops, uint8_t rtype) {
 /* ---- memory ------------------------------------------------------------------ */
 
 /* The address operand of an access at offset off with the index on top (popped). */
-static xrm address(jc *t, uint32_t off) {
+xrm fj_address(jc *t, uint32_t off) {
   uint32_t i = t->h - 1;
   ventry *e = &t->st[i];
   xrm a;
@@ -172,7 +173,7 @@ static xrm address(jc *t, uint32_t off) {
 }
 
 void fj_load(jc *t, int form, uint8_t rtype, uint32_t off) {
-  xrm a = address(t, off);
+  xrm a = fj_address(t, off);
   int r = fj_alloc_for(t, rtype);
   rm(t, form, r >= 16 ? r - 16 : r, a);
   fj_pop(t);
@@ -186,7 +187,7 @@ void fj_store(jc *t, unsigned width, uint32_t off) {
   if ((int32_t)vi == t->flags_at) fj_materialize_flags(t);
   fj_lock(t, vi);
   t->h--; /* the index is on top while the address is made */
-  xrm a = address(t, off);
+  xrm a = fj_address(t, off);
   t->h++;
   if (v->kind == L_REG && v->reg >= 16) {
     rm(t, width == 4 ? XF_MOVSS_M_X : XF_MOVQ_M_X, v->reg - 16, a);
@@ -558,7 +559,7 @@ void fj_select_op(jc *t) {
     cc = CC_NE;
   }
   /* From here on only moves, which keep the flags. r = b; if cc then r = a. */
-  if (is_float(type)) {
+  if (in_xmm(type)) {
     int r = fj_alloc_xmm(t);
     fj_load_into(t, r, bi); /* (moves, xorps and mov imm keep the flags) */
     int32_t skip = fj_jump_fwd(t, cc ^ 1, NONE);

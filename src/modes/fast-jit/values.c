@@ -81,31 +81,52 @@ void fj_popn(jc *t, uint32_t n) {
   while (n--) fj_pop(t);
 }
 void fj_push_reg(jc *t, uint8_t type, int r) {
-  t->st[t->h] = (ventry){L_REG, type, (uint8_t)r, 0, 0, -1, 0};
+  t->st[t->h] = (ventry){L_REG, type, (uint8_t)r, 0, height_slot(t, t->h), 0, -1, 0};
   own(t, r, (int32_t)t->h++);
 }
-void fj_push_slot(jc *t, uint8_t type) { t->st[t->h++] = (ventry){L_SLOT, type, 0, 0, 0, -1, 0}; }
-void fj_push_const(jc *t, uint8_t type, uint64_t v) { t->st[t->h++] = (ventry){L_CONST, type, 0, 0, 0, -1, v}; }
+void fj_push_slot(jc *t, uint8_t type) {
+  t->st[t->h] = (ventry){L_SLOT, type, 0, 0, height_slot(t, t->h), 0, -1, 0};
+  t->h++;
+}
+/* (v128 constants are never entries: they go straight to a register) */
+void fj_push_const(jc *t, uint8_t type, uint64_t v) {
+  t->st[t->h] = (ventry){L_CONST, type, 0, 0, height_slot(t, t->h), 0, -1, v};
+  t->h++;
+}
 void fj_push_flags(jc *t, int cc) {
   t->flags_at = (int32_t)t->h;
-  t->st[t->h++] = (ventry){L_FLAGS, T_I32, 0, (uint8_t)cc, 0, -1, 0};
+  t->st[t->h] = (ventry){L_FLAGS, T_I32, 0, (uint8_t)cc, height_slot(t, t->h), 0, -1, 0};
+  t->h++;
 }
 void fj_push_local(jc *t, uint32_t l) {
-  t->st[t->h] = (ventry){L_LOCAL, type_of(t->fn->local_types[l]), 0, 0, l, t->head[l], 0};
+  t->st[t->h] = (ventry){L_LOCAL, type_of(t->fn->local_types[l]), 0, 0, height_slot(t, t->h), l, t->head[l], 0};
   t->head[l] = (int32_t)t->h++;
 }
 
 /* The memory operand of an entry in a slot or local. */
 xrm fj_mem_of(jc *t, uint32_t i) {
   ventry *e = &t->st[i];
-  return slot_mem(e->kind == L_LOCAL ? e->local : t->tb + i);
+  return e->kind == L_LOCAL ? slot_mem(local_slot(t, e->local)) : temp_mem(t, i);
 }
 
-/* Stores register r (GP, or 16+XMM) to dst: all 64 bits, which the invariants
- * (i32 zero-extended, f32 with zeros above) make the runtime's slot value. */
-void fj_store_reg(jc *t, xrm dst, int r) {
-  if (r >= 16) rm(t, XF_MOVQ_M_X, r - 16, dst);
+/* Stores register r (GP, or 16+XMM) holding a value of the type to dst: all 64
+ * bits, which the invariants (i32 zero-extended, f32 with zeros above) make the
+ * runtime's slot value; a v128's two slots. */
+void fj_store_reg(jc *t, xrm dst, int r, uint8_t type) {
+  if (type == T_V128) rm(t, XF_MOVDQU_M_X, r - 16, dst);
+  else if (r >= 16) rm(t, XF_MOVQ_M_X, r - 16, dst);
   else rm(t, XF_MOV_RM64_R, r, dst);
+}
+
+/* Copies a value of the type from one memory operand to another. */
+static void copy_mem(jc *t, xrm dst, xrm src, uint8_t type) {
+  if (type == T_V128) {
+    rm(t, XF_MOVDQU_X_RM, 0, src);
+    rm(t, XF_MOVDQU_M_X, 0, dst);
+  } else {
+    rm(t, XF_MOV_R64_RM, RAX, src);
+    rm(t, XF_MOV_RM64_R, RAX, dst);
+  }
 }
 
 static void store_const(jc *t, xrm dst, uint64_t v) {
@@ -140,14 +161,11 @@ static void spill(jc *t, uint32_t i) {
   if ((int32_t)i == t->flags_at) fj_materialize_flags(t);
   switch (e->kind) {
     case L_REG:
-      fj_store_reg(t, slot_mem(t->tb + i), e->reg);
+      fj_store_reg(t, temp_mem(t, i), e->reg, e->type);
       disown(t, e->reg);
       break;
-    case L_CONST: store_const(t, slot_mem(t->tb + i), e->val); break;
-    case L_LOCAL:
-      rm(t, XF_MOV_R64_RM, RAX, slot_mem(e->local));
-      rm(t, XF_MOV_RM64_R, RAX, slot_mem(t->tb + i));
-      break;
+    case L_CONST: store_const(t, temp_mem(t, i), e->val); break;
+    case L_LOCAL: copy_mem(t, temp_mem(t, i), slot_mem(local_slot(t, e->local)), e->type); break;
     default: return;
   }
   e->kind = L_SLOT;
@@ -222,7 +240,7 @@ int fj_alloc_xmm(jc *t) {
   static const uint8_t xpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   return alloc_in(t, xpool, sizeof xpool, 16, XMM_MASK);
 }
-int fj_alloc_for(jc *t, uint8_t type) { return is_float(type) ? fj_alloc_xmm(t) : fj_alloc_gp(t); }
+int fj_alloc_for(jc *t, uint8_t type) { return in_xmm(type) ? fj_alloc_xmm(t) : fj_alloc_gp(t); }
 
 /* Loads entry i's value into register r (GP or 16+XMM) without changing the entry. */
 void fj_load_into(jc *t, int r, uint32_t i) {
@@ -246,7 +264,8 @@ void fj_load_into(jc *t, int r, uint32_t i) {
         if (cached(t, i, r) >= 0) {
           if (cached(t, i, r) != r) rr(t, XF_MOVAPS_X_X, x, cached(t, i, r) - 16);
         } else {
-          rm(t, e->type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, x, fj_mem_of(t, i));
+          rm(t, e->type == T_V128 ? XF_MOVDQU_X_RM : e->type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, x,
+             fj_mem_of(t, i));
         }
         break;
     }
@@ -280,11 +299,11 @@ xrm fj_rm_of(jc *t, uint32_t i, int scratch) {
   ventry *e = &t->st[i];
   if ((int32_t)i == t->flags_at) fj_materialize_flags(t);
   if (e->kind == L_REG) return xr(e->reg >= 16 ? e->reg - 16 : e->reg);
-  if (e->kind == L_CONST) {
-    fj_load_into(t, is_float(e->type) ? XMM(scratch) : scratch, i);
+  if (e->kind == L_CONST || e->type == T_V128) { /* (SSE's m128 operands must be aligned: slots are not) */
+    fj_load_into(t, in_xmm(e->type) ? XMM(scratch) : scratch, i);
     return xr(scratch);
   }
-  int c = cached(t, i, is_float(e->type) ? 16 : 0);
+  int c = cached(t, i, in_xmm(e->type) ? 16 : 0);
   if (c >= 0) { /* held for the instruction: no allocation may take it */
     t->locked |= 1u << c;
     return xr(c & 15);
@@ -314,12 +333,9 @@ void fj_put(jc *t, xrm dst, uint32_t i) {
   ventry *e = &t->st[i];
   if ((int32_t)i == t->flags_at) fj_materialize_flags(t);
   switch (e->kind) {
-    case L_REG: fj_store_reg(t, dst, e->reg); break;
+    case L_REG: fj_store_reg(t, dst, e->reg, e->type); break;
     case L_CONST: store_const(t, dst, e->val); break;
-    default:
-      rm(t, XF_MOV_R64_RM, RAX, fj_mem_of(t, i));
-      rm(t, XF_MOV_RM64_R, RAX, dst);
-      break;
+    default: copy_mem(t, dst, fj_mem_of(t, i), e->type); break;
   }
 }
 

@@ -646,7 +646,6 @@ static void fast_release(wr_instance *inst) {
 
 const wr_mode_ops wr_fast_ops = {
     .entry = fast_entry,
-    .simd = true,
     .prepare = fast_prepare,
     .release = fast_release,
 };

@@ -353,7 +353,6 @@ out:
 
 const wr_mode_ops wr_llvm_jit_ops = {
     .entry = llvm_entry,
-    .simd = true,
     .prepare = llvm_prepare,
     .release = llvm_release,
 };
