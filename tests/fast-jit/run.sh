@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh: fast-jit through the command: traps raised inside compiled code name the
 # function they happen in (a memory fault is mapped back from its PC), exactly as
-# classic says; a function of about 500 KB of wasm compiles and runs; -v reports
-# the sizes and the compile time; WASM_RUN_PERFMAP=1 writes /tmp/perf-PID.map.
+# classic says; a function of about 500 KB of wasm (and one of v128 code) compiles
+# and runs; -v reports the sizes and the compile time; WASM_RUN_PERFMAP=1 writes
+# /tmp/perf-PID.map.
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 srcdir=${srcdir:-.}
@@ -52,6 +53,18 @@ wasm-run: trap: call stack exhausted in function deep" 134 -- $J --invoke=deep "
 [ "$(cat "$tmp/out")" = 420000 ] || { echo "run.sh: big: output '$(cat "$tmp/out")', expected 420000"; cat "$tmp/err"; fail=1; }
 grep -Eq '^wasm-run: fast-jit: 1 functions, [0-9]{6} bytes of wasm code -> [0-9]+ bytes of machine code in [0-9.]+ ms of CPU time \([0-9.]+ MB/s\)$' "$tmp/err" ||
   { echo "run.sh: big: no -v line; stderr:"; cat "$tmp/err"; fail=1; }
+
+# The same with v128 values and 40000 distinct v128 constants (the constant pool
+# of a function stays linear): lanes sum 0..39999, 40000 ones, 0..39999 and zeros.
+{
+  echo '(module (func (export "bigsimd") (result v128) (local v128)'
+  awk 'BEGIN { for (i = 0; i < 40000; i++) print "(local.set 0 (i32x4.add (local.get 0) (v128.const i32x4 " i " 1 " i " 0)))" }'
+  echo '(local.get 0)))'
+} >"$tmp/bigsimd.wat"
+"$WAT2WASM" "$tmp/bigsimd.wat" -o "$tmp/bigsimd.wasm" || exit 99
+"$WASM_RUN" $J --invoke=bigsimd "$tmp/bigsimd.wasm" >"$tmp/out" 2>"$tmp/err"
+[ "$(cat "$tmp/out")" = 0x000000002faeb9e000009c402faeb9e0 ] ||
+  { echo "run.sh: bigsimd: output '$(cat "$tmp/out")', expected 0x000000002faeb9e000009c402faeb9e0"; cat "$tmp/err"; fail=1; }
 
 # perf map: one line per function, named as the name section says. The module runs
 # in a child of the command, whose PID names the file: look for the new one.

@@ -193,6 +193,7 @@ static const char *cpu_missing;
 static void check_cpu(void) {
   unsigned a, b, c, d;
   if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1)) cpu_missing = "SSE4.1";
+  else if (!(c & bit_SSSE3)) cpu_missing = "SSSE3"; /* (pshufb, pabs*: implied by SSE4.1 in every CPU made) */
   else if (!(c & bit_POPCNT)) cpu_missing = "POPCNT";
   else if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_BMI)) cpu_missing = "BMI1 (tzcnt)";
   else if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & bit_LZCNT)) cpu_missing = "LZCNT";

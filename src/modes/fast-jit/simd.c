@@ -116,9 +116,11 @@ static void call_helper(jc *t, uint32_t op, uint64_t imm, bool imm_n) {
 
 /* ---- the constant pool ------------------------------------------------------- */
 
-/* The memory operand of a 16-byte constant of the pool (its address in rax). */
+/* The memory operand of a 16-byte constant of the pool (its address in rax). A
+ * constant is shared with an equal one among the last few made (masks repeat
+ * close together; a longer search would be quadratic in a function's size). */
 static xrm pool(jc *t, const void *bytes) {
-  uint32_t k = 0;
+  uint32_t k = t->nvc > 32 ? t->nvc - 32 : 0;
   while (k < t->nvc && memcmp(t->vc[k].bytes, bytes, 16) != 0) k++;
   if (k == t->nvc) {
     if (t->nvc == t->capvc) {
