@@ -6,9 +6,9 @@
  * may read them as memory operands; frame slots are only 8-aligned and are read
  * with movdqu).
  *
- * The rows whose wasm semantics have no short SSE4.1 form (8-bit shifts, popcnt,
- * i64x2 mul, signed shifts and orderings of i64 lanes, the saturating float to int
- * truncations and the unsigned int to float conversions) call the shared lane
+ * The few rows whose wasm semantics have no short SSE4.1 form (8-bit shifts by a
+ * computed count, i64x2.shr_s and the signed orderings of i64 lanes, which want
+ * SSE4.2 or AVX-512, and the unsigned saturating truncations) call the shared lane
  * functions of simd.h through wrappers with the C calling convention: v128
  * operands in xmm0..xmm2, scalars and the lane index in rdi/rsi, the result in
  * xmm0 or rax. Every register is spilled first, as for the other helpers. */
@@ -438,6 +438,42 @@ static void shuffle(jc *t, const uint8_t *lanes) {
   done(t, 2, r + 16);
 }
 
+/* 8-bit lanes shifted by a constant: 16-bit shifts, then the bits that crossed
+ * from the neighbouring lane masked off (shl, shr_u), or (shr_s) each byte
+ * widened into the top of a 16-bit lane, shifted arithmetically and packed back.
+ * Returns false for a count that is not a constant (the caller's helper then). */
+static bool shift8(jc *t, uint32_t op) {
+  ventry *c = &t->st[t->h - 1];
+  if (c->kind != L_CONST) return false;
+  unsigned n = (unsigned)c->val & 7;
+  lock2(t);
+  int r = dest(t, t->h - 2) - 16;
+  if (op == WR_OP_I8X16_SHR_S) {
+    rr(t, XF_MOVAPS_X_X, 0, r);
+    rr(t, XF_PUNPCKHBW, 0, 0);
+    rr(t, XF_PUNPCKLBW, r, r);
+    mi(t, XF_PSRAW_I, xr(0), 8 + n);
+    mi(t, XF_PSRAW_I, xr(r), 8 + n);
+    rr(t, XF_PACKSSWB, r, 0);
+  } else {
+    bool left = op == WR_OP_I8X16_SHL;
+    mi(t, left ? XF_PSLLW_I : XF_PSRLW_I, xr(r), n);
+    rm(t, XF_PAND, r, splat8(t, (uint8_t)(left ? 0xFF << n : 0xFF >> n)));
+  }
+  done(t, 2, r + 16);
+  return true;
+}
+
+/* Constants of four f32 / two f64 lanes (bit patterns). */
+static xrm splat32(jc *t, uint32_t v) {
+  uint32_t b[4] = {v, v, v, v};
+  return pool(t, b);
+}
+static xrm splat64(jc *t, uint64_t v) {
+  uint64_t b[2] = {v, v};
+  return pool(t, b);
+}
+
 /* ---- memory -------------------------------------------------------------------- */
 
 static void load(jc *t, uint32_t op, uint32_t off) {
@@ -702,6 +738,41 @@ int fj_simd(jc *t, uint32_t op, const uint8_t **ip) {
     case WR_OP_I32X4_SHR_U: shift(t, XF_PSRLD, XF_PSRLD_I, 32); return 0;
     case WR_OP_I64X2_SHL: shift(t, XF_PSLLQ, XF_PSLLQ_I, 64); return 0;
     case WR_OP_I64X2_SHR_U: shift(t, XF_PSRLQ, XF_PSRLQ_I, 64); return 0;
+    case WR_OP_I8X16_SHL: case WR_OP_I8X16_SHR_S: case WR_OP_I8X16_SHR_U:
+      if (shift8(t, op)) return 0;
+      break; /* by a computed count: the helper */
+    case WR_OP_I8X16_POPCNT: { /* the two nibbles' counts from a 16-entry table (pshufb) */
+      static const uint8_t nibble[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_MOVAPS_X_X, 1, r);
+      mi(t, XF_PSRLW_I, xr(1), 4);
+      rm(t, XF_PAND, 1, splat8(t, 0x0F));
+      rm(t, XF_PAND, r, splat8(t, 0x0F));
+      rm(t, XF_MOVDQU_X_RM, 0, pool(t, nibble));
+      rr(t, XF_PSHUFB, 0, r);
+      rm(t, XF_MOVDQU_X_RM, r, pool(t, nibble));
+      rr(t, XF_PSHUFB, r, 1);
+      rr(t, XF_PADDB, r, 0);
+      done(t, 1, r + 16);
+      return 0;
+    }
+    case WR_OP_I64X2_MUL: { /* lo*lo + ((hi(a)*lo(b) + lo(a)*hi(b)) << 32), with pmuludq */
+      lock2(t);
+      int b = dest(t, t->h - 1) - 16;
+      int r = dest(t, t->h - 2) - 16;
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      mi(t, XF_PSRLQ_I, xr(0), 32);
+      rr(t, XF_PMULUDQ, 0, b);
+      rr(t, XF_MOVAPS_X_X, 1, b);
+      mi(t, XF_PSRLQ_I, xr(1), 32);
+      rr(t, XF_PMULUDQ, 1, r);
+      rr(t, XF_PADDQ, 0, 1);
+      mi(t, XF_PSLLQ_I, xr(0), 32);
+      rr(t, XF_PMULUDQ, r, b);
+      rr(t, XF_PADDQ, r, 0);
+      done(t, 2, r + 16);
+      return 0;
+    }
     case WR_OP_I16X8_Q15MULR_SAT_S: { /* pmulhrsw, except that -1 * -1 gives 0x8000: made 0x7FFF */
       lock2(t);
       int b = src(t, t->h - 1, 1);
@@ -791,6 +862,49 @@ int fj_simd(jc *t, uint32_t op, const uint8_t **ip) {
     case WR_OP_F64X2_PMIN: bin(t, XF_MINPD, true, -1, false); return 0;
     case WR_OP_F64X2_PMAX: bin(t, XF_MAXPD, true, -1, false); return 0;
     case WR_OP_F32X4_CONVERT_I32X4_S: un(t, XF_CVTDQ2PS, -1); return 0;
+    case WR_OP_F32X4_CONVERT_I32X4_U: { /* high 16 bits * 65536 (exact) + low 16 bits: one rounding */
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      mi(t, XF_PSRLD_I, xr(0), 16);
+      mi(t, XF_PSLLD_I, xr(r), 16);
+      mi(t, XF_PSRLD_I, xr(r), 16);
+      rr(t, XF_CVTDQ2PS, 0, 0);
+      rm(t, XF_MULPS, 0, splat32(t, 0x47800000)); /* 65536.0f */
+      rr(t, XF_CVTDQ2PS, r, r);
+      rr(t, XF_ADDPS, r, 0);
+      done(t, 1, r + 16);
+      return 0;
+    }
+    case WR_OP_F64X2_CONVERT_LOW_I32X4_U: { /* 2^52 + x as a double's bits, minus 2^52 */
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_PMOVZXDQ, r, r);
+      rm(t, XF_POR, r, splat64(t, UINT64_C(0x4330000000000000)));
+      rm(t, XF_SUBPD, r, splat64(t, UINT64_C(0x4330000000000000)));
+      done(t, 1, r + 16);
+      return 0;
+    }
+    case WR_OP_I32X4_TRUNC_SAT_F32X4_S: { /* NaN lanes zeroed; cvttps2dq's 0x80000000 for >= 2^31 flipped */
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      wr_xemit(E(t), XF_CMPPS, 0, xr(r), 0, 0); /* ordered lanes */
+      rr(t, XF_ANDPS, r, 0);
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      wr_xemit(E(t), XF_CMPPS, 0, splat32(t, 0x4F000000), 5, 0); /* !(x < 2^31) */
+      rr(t, XF_CVTTPS2DQ, r, r);
+      rr(t, XF_PXOR, r, 0);
+      done(t, 1, r + 16);
+      return 0;
+    }
+    case WR_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO: { /* NaN lanes zeroed, clamped above; below, cvttpd2dq gives INT_MIN */
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      wr_xemit(E(t), XF_CMPPD, 0, xr(r), 0, 0);
+      rr(t, XF_ANDPS, r, 0);
+      rm(t, XF_MINPD, r, splat64(t, UINT64_C(0x41DFFFFFFFC00000))); /* 2147483647.0 */
+      rr(t, XF_CVTTPD2DQ, r, r);
+      done(t, 1, r + 16);
+      return 0;
+    }
     case WR_OP_F64X2_CONVERT_LOW_I32X4_S: un(t, XF_CVTDQ2PD, -1); return 0;
     case WR_OP_F32X4_DEMOTE_F64X2_ZERO: un(t, XF_CVTPD2PS, -1); return 0;
     case WR_OP_F64X2_PROMOTE_LOW_F32X4: un(t, XF_CVTPS2PD, -1); return 0;
