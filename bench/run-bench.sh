@@ -17,8 +17,7 @@
 # wasmtime is run as `wasmtime run P.wasm`, every other peer as `PEER P.wasm`.
 # Programs named simd-*.c are built with -msimd128 for wasm and -msse4.1 natively, and
 # a second time without either as simd-*-nosimd, whose times give the speed-up of
-# SIMD per runner (printed under the table); a mode that does not run SIMD yet shows
-# "n/a" for them instead of failing.
+# SIMD per runner (printed under the table).
 # BENCH_NAMES="crc32 fib" restricts the programs; BENCH_CFLAGS adds compiler flags to
 # both builds: each program's size is a macro, so a quick smoke test is
 #   BENCH_CFLAGS="-DREPS=1 -DLIMIT=2000 -DSTEPS=1000 -DFIB_N=20 -DACK_REPS=1 -DTAK_X=12" Exit status 1 if a run fails or
@@ -125,7 +124,7 @@ run_once() {
   return $st
 }
 
-declare -A best=() failed=() fastsize=() compile_ms=() compile_bytes=() nosimd=() jitw=() jitm=() jitms=()
+declare -A best=() failed=() fastsize=() compile_ms=() compile_bytes=() jitw=() jitm=() jitms=()
 failures=0
 fail() { # key message
   [ -n "${failed[$1]:-}" ] && return
@@ -164,10 +163,7 @@ for ((round = 1; round <= runs; round++)); do
         run_once "$key" ${cmds[r]} "$outdir/$p.${exts[r]}"
       fi
       st=$?
-      if [ $st != 0 ] && grep -q "uses SIMD (v128), which the .* mode does not run yet" "$tmp/$key.err"; then
-        nosimd[$key]=1
-        failed[$key]=1 # not run again, not counted as a failure
-      elif [ $st != 0 ]; then
+      if [ $st != 0 ]; then
         fail "$key" "$p under ${labels[r]}: exit status $st: $(head -c 200 "$tmp/$key.err")"
       elif ! cmp -s "$tmp/$key.out" "$tmp/$p.expected"; then
         fail "$key" "$p under ${labels[r]}: prints $(head -c 100 "$tmp/$key.out"), native prints $(head -c 100 "$tmp/$p.expected")"
@@ -222,12 +218,6 @@ for ((r = 0; r < nr; r++)); do [ "${labels[r]}" = classic ] && classic=$r; done
       "$(awk -v s="${image_size[$p]}" 'BEGIN { printf "%.1f", s / 1024 }')" "${compile_s[$p]}"
     printf '\t%s' "${best[$p.native]:--}"
     for ((r = 0; r < nr; r++)); do
-      if [ -n "${nosimd[$p.$r]:-}" ]; then
-        printf '\tn/a\t-'
-        [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t-'
-        [ "${labels[r]}" = llvm-jit ] && printf '\t-\t-'
-        continue
-      fi
       printf '\t%s\t%s' "${best[$p.$r]:-FAIL}" "${best[$p.$r]:+R:$p.native:$p.$r}"
       [ $classic -ge 0 ] && [ $r != $classic ] && printf '\t%s' "${best[$p.$r]:+S:$p.$classic:$p.$r}"
       if [ "${labels[r]}" = llvm-jit ]; then
