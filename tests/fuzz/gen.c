@@ -123,6 +123,8 @@ typedef struct gen {
   int nfuncs, cur;
   sig sigs[MAX_FUNCS];
   int nlocals; /* params and locals that expressions may read and write */
+  int ndeclared; /* those and the scratch locals: canon()'s must stay out of reach, as
+                  * canon_v128()'s holds the uncanonicalised vector */
   uint8_t locals[MAX_LOCALS];
   int counters; /* index of the first loop counter; NCOUNTERS follow */
   int loops;    /* loops open around the code being written */
@@ -901,10 +903,11 @@ static void func_body(gen *g, int f, buf *code) {
   for (int i = 0; i < s->np; i++) g->locals[g->nlocals++] = s->params[i];
   int ndecl = choose(g, MAX_DECL_LOCALS + 1);
   for (int i = 0; i < ndecl; i++) g->locals[g->nlocals++] = any_type(g);
-  g->tmp_f32 = g->nlocals, g->locals[g->nlocals++] = F32;
-  g->tmp_f64 = g->nlocals, g->locals[g->nlocals++] = F64;
-  g->tmp_v128 = g->nlocals, g->locals[g->nlocals++] = V128;
-  g->counters = g->nlocals;
+  g->ndeclared = g->nlocals;
+  g->tmp_f32 = g->ndeclared, g->locals[g->ndeclared++] = F32;
+  g->tmp_f64 = g->ndeclared, g->locals[g->ndeclared++] = F64;
+  g->tmp_v128 = g->ndeclared, g->locals[g->ndeclared++] = V128;
+  g->counters = g->ndeclared;
   g->loops = 0;
   g->budget = FUNC_BUDGET;
   g->depth = 0;
@@ -912,8 +915,8 @@ static void func_body(gen *g, int f, buf *code) {
   push_label(g, s->nr ? s->result : 0);
 
   buf head = {0};
-  uleb(&head, g->nlocals - s->np + 1);
-  for (int i = s->np; i < g->nlocals; i++) uleb(&head, 1), put(&head, g->locals[i]);
+  uleb(&head, g->ndeclared - s->np + 1);
+  for (int i = s->np; i < g->ndeclared; i++) uleb(&head, 1), put(&head, g->locals[i]);
   uleb(&head, NCOUNTERS), put(&head, I32);
   fuel_check(g);
   stmts(g);
