@@ -5,13 +5,19 @@
  * the arguments. Each export is called in turn (state carries over between calls)
  * in classic, the reference semantics, and then in every other mode this build has
  * (aot through an image the plugin's compiler makes in a memfd); the results, trap
- * kinds, final memory and globals must agree. Floats compare
+ * kinds, final memory and globals must agree. f32 and f64 values compare
  * equal when both are NaN (the spec leaves NaN bits open); the generator
- * canonicalises NaNs before their bits can reach integers or memory. A generated
+ * canonicalises NaNs before their bits can reach integers or memory. v128 values
+ * compare bit for bit: the generator canonicalises each NaN lane right after every
+ * SIMD instruction that may make one with open bits (and scalars before they enter
+ * a vector), so the spec defines every bit of every v128, whatever the lanes mean,
+ * and no mode may differ in any of them. A generated
  * module that fails to load is a bug too (in the generator or the validator).
  *
  * FUZZ_DUMP_WASM=FILE writes each generated module to FILE, to look at a
- * reproducer with wasm2wat; FUZZ_VERBOSE=1 prints the outcome of each call. */
+ * reproducer with wasm2wat; FUZZ_VERBOSE=1 prints the outcome of each call.
+ * FUZZ_MODES="fast-jit aot" compares only those modes against classic (default:
+ * every mode of the build), to go on fuzzing one mode while another has a known bug. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +42,7 @@ typedef struct call_rec {
   const char *name;
   const wr_functype *type;
   int rc, trap;
-  uint64_t results[2];
+  uint64_t results[2]; /* slots: one value, a v128 takes both */
   char msg[WR_ERROR_MSG_MAX];
 } call_rec;
 
@@ -46,11 +52,23 @@ typedef struct run_rec {
   uint8_t *mem;
   uint64_t mem_size;
   uint32_t nglobals;
-  uint64_t globals[16];
+  uint64_t globals[16][2]; /* two slots for a v128 */
   wr_valtype gtypes[16];
 } run_rec;
 
 static bool verbose;
+
+/* Whether FUZZ_MODES (a list of mode names) names `mode`, or is unset. */
+static bool mode_wanted(wr_mode mode) {
+  const char *list = getenv("FUZZ_MODES");
+  if (!list) return true;
+  const char *name = wr_mode_name(mode);
+  size_t n = strlen(name);
+  for (const char *p = list; (p = strstr(p, name)); p += n)
+    if ((p == list || p[-1] == ' ' || p[-1] == ',') && (p[n] == 0 || p[n] == ' ' || p[n] == ','))
+      return true;
+  return false;
+}
 static const uint8_t *cur_wasm;
 static size_t cur_len;
 
@@ -105,6 +123,7 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
   wr_instance *inst = NULL;
   int rc = wr_instantiate(s, m, mode, NULL, NULL, &inst, &err);
   if (rc == WR_ERR_UNSUPPORTED) {
+    if (verbose) fprintf(stderr, "%s: skipped: %s\n", wr_mode_name(mode), err.msg);
     wr_store_free(s);
     if (img) wr_aot_unbind(m), wr_image_free(img);
     return false;
@@ -118,10 +137,13 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
     call_rec *c = &r->calls[r->ncalls++];
     c->name = e->name.str;
     c->type = f->type;
-    uint64_t argv[8] = {0};
-    for (uint32_t p = 0; p < f->type->nparams && p < 8; p++) {
-      argv[p] = fz_u64(&args);
-      if (f->type->params[p] == WR_I32 || f->type->params[p] == WR_F32) argv[p] &= 0xFFFFFFFF;
+    uint64_t argv[16] = {0};
+    for (uint32_t p = 0, slot = 0; p < f->type->nparams && slot + 2 <= 16; p++) {
+      wr_valtype t = f->type->params[p];
+      argv[slot] = fz_u64(&args);
+      if (t == WR_I32 || t == WR_F32) argv[slot] &= 0xFFFFFFFF;
+      slot++;
+      if (t == WR_V128) argv[slot++] = fz_u64(&args);
     }
     fuel->val[0] = FUEL;
     wr_error_clear(&err);
@@ -140,7 +162,8 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
   memcpy(r->mem, mem->base, mem->size);
   r->nglobals = inst->nglobals < 16 ? inst->nglobals : 16;
   for (uint32_t g = 0; g < r->nglobals; g++) {
-    r->globals[g] = inst->ctx.globals[g]->val[0];
+    r->globals[g][0] = inst->ctx.globals[g]->val[0];
+    r->globals[g][1] = inst->ctx.globals[g]->type.type == WR_V128 ? inst->ctx.globals[g]->val[1] : 0;
     r->gtypes[g] = inst->ctx.globals[g]->type.type;
   }
   wr_store_free(s);
@@ -148,9 +171,12 @@ static bool run(const wr_module *m, wr_mode mode, fz_src args, run_rec *r) {
   return true;
 }
 
-/* Equality of two values of type t, with any NaN equal to any NaN. */
-static bool same_value(wr_valtype t, uint64_t a, uint64_t b) {
+/* Equality of two values of type t (in slots a[], b[]), with any f32 or f64 NaN
+ * equal to any NaN and v128 values equal only bit for bit (see the top). */
+static bool same_value(wr_valtype t, const uint64_t *av, const uint64_t *bv) {
+  uint64_t a = av[0], b = bv[0];
   switch (t) {
+  case WR_V128: return a == b && av[1] == bv[1];
   case WR_I32: return (uint32_t)a == (uint32_t)b;
   case WR_F32: {
     uint32_t x = (uint32_t)a, y = (uint32_t)b;
@@ -177,10 +203,11 @@ static void compare(wr_mode mode, const run_rec *ref, const run_rec *got) {
       fail("%s: call %d (%s): classic gave %d (%s), %s gave %d (%s)", mn, i, a->name, a->rc,
            a->rc ? a->msg : "ok", mn, b->rc, b->rc ? b->msg : "ok");
     if (a->rc) continue;
-    for (uint32_t k = 0; k < a->type->nresults; k++)
-      if (!same_value(a->type->results[k], a->results[k], b->results[k]))
-        fail("%s: call %d (%s): result %u is 0x%llx in classic, 0x%llx in %s", mn, i, a->name, k,
-             (unsigned long long)a->results[k], (unsigned long long)b->results[k], mn);
+    for (uint32_t k = 0, slot = 0; k < a->type->nresults; slot += wr_valtype_slots(a->type->results[k]), k++)
+      if (!same_value(a->type->results[k], a->results + slot, b->results + slot))
+        fail("%s: call %d (%s): result %u is 0x%llx:%llx in classic, 0x%llx:%llx in %s", mn, i, a->name, k,
+             (unsigned long long)a->results[slot + 1], (unsigned long long)a->results[slot],
+             (unsigned long long)b->results[slot + 1], (unsigned long long)b->results[slot], mn);
   }
   if (ref->mem_size != got->mem_size)
     fail("%s: memory is %llu bytes in classic, %llu in %s", mn, (unsigned long long)ref->mem_size,
@@ -191,8 +218,9 @@ static void compare(wr_mode mode, const run_rec *ref, const run_rec *got) {
            ref->mem[o], got->mem[o], mn);
   for (uint32_t g = 0; g < ref->nglobals; g++)
     if (!same_value(ref->gtypes[g], ref->globals[g], got->globals[g]))
-      fail("%s: global %u is 0x%llx in classic, 0x%llx in %s", mn, g,
-           (unsigned long long)ref->globals[g], (unsigned long long)got->globals[g], mn);
+      fail("%s: global %u is 0x%llx:%llx in classic, 0x%llx:%llx in %s", mn, g,
+           (unsigned long long)ref->globals[g][1], (unsigned long long)ref->globals[g][0],
+           (unsigned long long)got->globals[g][1], (unsigned long long)got->globals[g][0], mn);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -209,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static run_rec ref, got;
   if (!run(m, WR_MODE_CLASSIC, src, &ref)) fail("classic cannot run a generated module");
   for (int mode = 0; mode < WR_MODE_COUNT; mode++) {
-    if (mode == WR_MODE_CLASSIC || !wr_mode_available(mode)) continue;
+    if (mode == WR_MODE_CLASSIC || !wr_mode_available(mode) || !mode_wanted(mode)) continue;
     if (!run(m, mode, src, &got)) continue;
     compare(mode, &ref, &got);
     free(got.mem);

@@ -10,25 +10,39 @@
  * function entry and loop head bounds every run whatever the loops do.
  * Where the spec lets NaN bits differ between engines (arithmetic NaNs), values are
  * canonicalised before they can escape as bits (reinterpret, stores, copysign's
- * sign), so a difference between modes is always a bug. */
+ * sign), so a difference between modes is always a bug.
+ *
+ * SIMD: v128 is a fifth value type (params, results, locals, globals, blocks), and
+ * the 0xFD instructions are picked from a table expanded from opcodes.def, by result
+ * type, so every row is reachable without a hand list. A v128 has no lane type that
+ * could tell where its NaN bits may escape (any integer instruction reads them), so
+ * NaNs are made exact where they arise instead: each float instruction whose NaN
+ * results the spec leaves open (arithmetic, min/max, sqrt, rounding, demote,
+ * promote) is followed by a lane-wise canonicalisation (bitselect of the value and a
+ * fixed NaN by x == x), and f32/f64 scalars are canonicalised before splat and
+ * replace_lane. Every v128 value is thus fully defined by the spec, and the harness
+ * compares v128 results, globals and memory bit for bit. */
 #include "gen.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wasm/opcodes.h"
+
 #define MAX_FUNCS 6
 #define MAX_PARAMS 3
 #define MAX_DECL_LOCALS 6
-#define MAX_LOCALS (MAX_PARAMS + MAX_DECL_LOCALS + 2)
+#define MAX_LOCALS (MAX_PARAMS + MAX_DECL_LOCALS + 3)
 #define NCOUNTERS 4 /* i32 locals that count loop iterations, out of reach of local.set */
 #define MAX_GLOBALS 6 /* the fuel global and up to 5 others */
 #define MAX_DEPTH 6
 #define FUNC_BUDGET 300 /* expressions and statements per function */
 #define MAX_LABELS 64
 
-enum { I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C };
-static const uint8_t numtypes[4] = {I32, I64, F32, F64};
+enum { I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B };
+#define NTYPES 5
+static const uint8_t numtypes[NTYPES] = {I32, I64, F32, F64, V128};
 
 uint8_t fz_u8(fz_src *s) {
   if (!s->n) return 0;
@@ -109,11 +123,13 @@ typedef struct gen {
   int nfuncs, cur;
   sig sigs[MAX_FUNCS];
   int nlocals; /* params and locals that expressions may read and write */
+  int ndeclared; /* those and the scratch locals: canon()'s must stay out of reach, as
+                  * canon_v128()'s holds the uncanonicalised vector */
   uint8_t locals[MAX_LOCALS];
   int counters; /* index of the first loop counter; NCOUNTERS follow */
   int loops;    /* loops open around the code being written */
   int loopctr[MAX_LABELS]; /* per open loop: its counter, or -1 */
-  int tmp_f32, tmp_f64; /* scratch locals of canon() */
+  int tmp_f32, tmp_f64, tmp_v128; /* scratch locals of canon() and canon_v128() */
   int nglobals;
   uint8_t gtype[MAX_GLOBALS];
   bool gmut[MAX_GLOBALS];
@@ -128,7 +144,8 @@ static int choose(gen *g, int n) {
   return fz_u8(g->src) % n;
 }
 
-static uint8_t any_type(gen *g) { return numtypes[choose(g, 4)]; }
+static uint8_t any_type(gen *g) { return numtypes[choose(g, NTYPES)]; }
+static uint8_t scalar_type(gen *g) { return numtypes[choose(g, 4)]; }
 
 static void op(gen *g, uint8_t o) { put(g->c, o); }
 
@@ -180,7 +197,74 @@ static void konst_in(buf *c, uint8_t t, uint64_t bits) {
   }
 }
 
-static void konst(gen *g, uint8_t t) { konst_in(g->c, t, const_bits(g, t)); }
+/* Lane values for v128 constants: besides the scalar edges, NaNs of either sign,
+ * quiet and signalling, with payloads, subnormals and the largest finite values. */
+static const uint32_t f32_lane_edges[] = {0x7FC00000, 0xFFC00000, 0x7FA00000, 0xFF800001, 0x7FC00001,
+                                          0x7F800000, 0xFF800000, 0x80000000, 0x00000001, 0x807FFFFF,
+                                          0x7F7FFFFF, 0xFF7FFFFF, 0x4F000000, 0xCF000000, 0x4F800000,
+                                          0x3F000000, 0xBEFFFFFF, 0x4B000001, 0x5F000000};
+static const uint64_t f64_lane_edges[] = {
+    0x7FF8000000000000, 0xFFF8000000000000, 0x7FF4000000000000, 0xFFF0000000000001,
+    0x7FF8000000000001, 0x7FF0000000000000, 0xFFF0000000000000, 0x8000000000000000,
+    0x0000000000000001, 0x800FFFFFFFFFFFFF, 0x7FEFFFFFFFFFFFFF, 0xFFEFFFFFFFFFFFFF,
+    0x41E0000000000000, 0xC1E0000000000000, 0x41EFFFFFFFE00000, 0x41F0000000000000,
+    0xC1E0000000200000, 0x4330000000000001, 0x47EFFFFFE0000000, 0x47EFFFFFF0000000};
+
+/* One lane of `size` bytes (1, 2, 4, 8) for a v128 constant, as an integer, a
+ * float (f32 or f64 by size, only for 4 and 8) or raw bits. */
+static uint64_t lane_bits(gen *g, int size, int kind) {
+  uint64_t v;
+  switch (kind) {
+  case 0: v = const_bits(g, size == 8 ? I64 : I32); break;
+  case 1:
+    if (size == 4) {
+      v = choose(g, 2) ? f32_lane_edges[fz_u8(g->src) % (sizeof f32_lane_edges / sizeof f32_lane_edges[0])]
+                       : const_bits(g, F32);
+    } else {
+      v = choose(g, 2) ? f64_lane_edges[fz_u8(g->src) % (sizeof f64_lane_edges / sizeof f64_lane_edges[0])]
+                       : const_bits(g, F64);
+    }
+    break;
+  default: v = fz_u64(g->src); break;
+  }
+  return size == 8 ? v : v & ((1ULL << (8 * size)) - 1);
+}
+
+/* 16 bytes of a v128 constant: zero; lanes of one shape, integers or floats (each
+ * lane its own or all the same: a splat); or raw bytes. */
+static void v128_bytes(gen *g, uint8_t out[16]) {
+  memset(out, 0, 16);
+  int k = choose(g, 6);
+  if (k == 0) return;
+  if (k == 5) {
+    for (int i = 0; i < 16; i++) out[i] = fz_u8(g->src);
+    return;
+  }
+  /* k 1, 2: integer lanes of 1..8 bytes; 3, 4: f32 or f64 lanes */
+  int size = k <= 2 ? 1 << choose(g, 4) : k == 3 ? 4 : 8;
+  int kind = k <= 2 ? 0 : 1;
+  bool splat = k == 2 || choose(g, 3) == 2;
+  uint64_t v = lane_bits(g, size, kind);
+  for (int off = 0; off < 16; off += size) {
+    if (!splat && off) v = lane_bits(g, size, kind);
+    memcpy(out + off, &v, size); /* little-endian, as wasm */
+  }
+}
+
+static void v128_const_in(buf *c, const uint8_t bytes[16]) {
+  put(c, 0xFD), uleb(c, WR_OP_V128_CONST);
+  put_bytes(c, bytes, 16);
+}
+
+static void konst(gen *g, uint8_t t) {
+  if (t == V128) {
+    uint8_t b[16];
+    v128_bytes(g, b);
+    v128_const_in(g->c, b);
+    return;
+  }
+  konst_in(g->c, t, const_bits(g, t));
+}
 
 static void i32c(gen *g, int32_t v) {
   op(g, 0x41);
@@ -215,10 +299,19 @@ static int pick_local(gen *g, uint8_t t) {
 }
 
 /* An address: mostly masked into a small region, so stores and loads meet and
- * stay in bounds; sometimes anything, to reach the out-of-bounds trap. */
+ * stay in bounds; sometimes anything, to reach the out-of-bounds trap; sometimes
+ * within 32 bytes below the memory's end, where wide accesses straddle it. */
 static void address(gen *g) {
+  int k = choose(g, 18);
+  if (k >= 16) {
+    op(g, 0x3F), op(g, 0x00); /* memory.size */
+    i32c(g, 16), op(g, 0x74); /* i32.shl: in bytes */
+    expr(g, I32);
+    i32c(g, 31), op(g, 0x71);
+    op(g, 0x6B); /* i32.sub */
+    return;
+  }
   expr(g, I32);
-  int k = choose(g, 16);
   if (k < 10) i32c(g, 0xFF), op(g, 0x71);
   else if (k < 13) i32c(g, 0xFFFF), op(g, 0x71);
   else if (k < 15) i32c(g, 0x3FFFF), op(g, 0x71);
@@ -229,9 +322,152 @@ static void memarg(gen *g, int max_align) {
   uleb(g->c, choose(g, 32) == 31 ? (uint32_t)fz_u64(g->src) : choose(g, 64));
 }
 
+/* ---- SIMD ------------------------------------------------------------------------- */
+
+/* The 0xFD rows of opcodes.def: immediates, operand and result types. */
+#define T__ 0
+#define T_X 0
+#define T_I32 I32
+#define T_I64 I64
+#define T_F32 F32
+#define T_F64 F64
+#define T_V128 V128
+
+typedef struct simd_row {
+  const char *text;
+  uint16_t prefix;
+  uint8_t code, imm, align, lanes;
+  uint8_t in[3], out;
+} simd_row;
+
+static const simd_row all_rows[] = {
+#define OP(name, text, prefix, code, imm, align, lanes, p1, p2, p3, r) \
+  {text, prefix, code, WR_IMM_##imm, align, lanes, {T_##p1, T_##p2, T_##p3}, T_##r},
+#include "wasm/opcodes.def"
+#undef OP
+};
+#define NROWS (sizeof all_rows / sizeof all_rows[0])
+
+/* SIMD rows by what they do: computing a value of each type (no memory access),
+ * loads (memarg, result v128), stores (no result); and per row the shape whose
+ * lanes need canonicalising after it (4: f32x4, 2: f64x2, 0: none). */
+static struct {
+  bool ready;
+  uint16_t by_type[NTYPES][256];
+  int nby_type[NTYPES];
+  uint16_t loads[32], stores[8], tests[16];
+  int nloads, nstores, ntests;
+  uint8_t canon[NROWS];
+} simd;
+
+static int type_index(uint8_t t) {
+  for (int i = 0; i < NTYPES; i++)
+    if (numtypes[i] == t) return i;
+  return -1;
+}
+
+/* Float instructions whose NaN results the spec leaves open (nans_N{...}); abs,
+ * neg, pmin, pmax, splats, lane moves, comparisons and int-to-float conversions
+ * are exact. */
+static uint8_t canon_shape(const char *text) {
+  static const char *const ops[] = {"add", "sub", "mul", "div", "min", "max", "sqrt", "ceil", "floor",
+                                    "trunc", "nearest", "demote_f64x2_zero", "promote_low_f32x4"};
+  int shape = !strncmp(text, "f32x4.", 6) ? 4 : !strncmp(text, "f64x2.", 6) ? 2 : 0;
+  if (!shape) return 0;
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    if (!strcmp(text + 6, ops[i])) return shape;
+  return 0;
+}
+
+static void simd_init(void) {
+  if (simd.ready) return;
+  for (size_t i = 0; i < NROWS; i++) {
+    const simd_row *r = &all_rows[i];
+    if (r->prefix != 0xFD) continue;
+    simd.canon[i] = canon_shape(r->text);
+    if (r->imm == WR_IMM_MEMARG || r->imm == WR_IMM_MEMARG_LANE) {
+      if (r->out) simd.loads[simd.nloads++] = i;
+      else simd.stores[simd.nstores++] = i;
+      continue;
+    }
+    int ti = type_index(r->out);
+    simd.by_type[ti][simd.nby_type[ti]++] = i;
+    if (r->out == I32 && r->in[0] == V128 && r->imm == WR_IMM_NONE) simd.tests[simd.ntests++] = i;
+  }
+  simd.ready = true;
+}
+
+/* Replaces each NaN lane of the v128 on top of the stack by one fixed NaN:
+ * bitselect(x, NaNs, x == x) keeps x's lanes that equal themselves. */
+static void canon_v128(gen *g, int shape) {
+  uint8_t nan[16];
+  for (int off = 0; off < 16; off += 16 / shape) {
+    if (shape == 4) memcpy(nan + off, &(uint32_t){0x7FC00000}, 4);
+    else memcpy(nan + off, &(uint64_t){0x7FF8000000000000}, 8);
+  }
+  op(g, 0x21), uleb(g->c, g->tmp_v128);
+  op(g, 0x20), uleb(g->c, g->tmp_v128);
+  v128_const_in(g->c, nan);
+  op(g, 0x20), uleb(g->c, g->tmp_v128);
+  op(g, 0x20), uleb(g->c, g->tmp_v128);
+  op(g, 0xFD), uleb(g->c, shape == 4 ? WR_OP_F32X4_EQ : WR_OP_F64X2_EQ);
+  op(g, 0xFD), uleb(g->c, WR_OP_V128_BITSELECT);
+}
+
+/* The row's instruction after its operands, then its immediates. */
+static void simd_emit(gen *g, int row) {
+  const simd_row *r = &all_rows[row];
+  bool mem = r->imm == WR_IMM_MEMARG || r->imm == WR_IMM_MEMARG_LANE;
+  for (int i = 0; i < 3 && r->in[i]; i++) {
+    if (mem && i == 0) {
+      address(g);
+      continue;
+    }
+    expr(g, r->in[i]);
+    canon(g, r->in[i]); /* a scalar float's NaN bits would enter the vector */
+  }
+  op(g, 0xFD);
+  uleb(g->c, r->code);
+  switch (r->imm) {
+  case WR_IMM_MEMARG: memarg(g, r->align); break;
+  case WR_IMM_MEMARG_LANE: memarg(g, r->align), put(g->c, choose(g, r->lanes)); break;
+  case WR_IMM_LANE: put(g->c, choose(g, r->lanes)); break;
+  case WR_IMM_SHUFFLE: {
+    int k = choose(g, 4); /* identity, one operand only, any lanes */
+    for (int i = 0; i < 16; i++) put(g->c, k == 0 ? i : k == 1 ? fz_u8(g->src) % 16 : fz_u8(g->src) % 32);
+    break;
+  }
+  case WR_IMM_V128: {
+    uint8_t b[16];
+    v128_bytes(g, b);
+    put_bytes(g->c, b, 16);
+    break;
+  }
+  default: break;
+  }
+  if (simd.canon[row]) canon_v128(g, simd.canon[row]);
+}
+
+/* A SIMD instruction (no memory access) leaving a value of type t. */
+static void simd_expr(gen *g, uint8_t t) {
+  int ti = type_index(t);
+  simd_emit(g, simd.by_type[ti][choose(g, simd.nby_type[ti])]);
+}
+
+/* An i32 condition: usually any i32, sometimes a v128 test (any_true, all_true,
+ * bitmask). */
+static void cond(gen *g) {
+  if (choose(g, 4) == 3) simd_emit(g, simd.tests[choose(g, simd.ntests)]);
+  else expr(g, I32);
+}
+
 static void load(gen *g, uint8_t t) {
   static const uint8_t i32ops[] = {0x28, 0x2C, 0x2D, 0x2E, 0x2F}, i32al[] = {2, 0, 0, 1, 1};
   static const uint8_t i64ops[] = {0x29, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35}, i64al[] = {3, 0, 0, 1, 1, 2, 2};
+  if (t == V128) {
+    simd_emit(g, simd.loads[choose(g, simd.nloads)]);
+    return;
+  }
   address(g);
   int k;
   switch (t) {
@@ -244,6 +480,10 @@ static void load(gen *g, uint8_t t) {
 
 static void store(gen *g) {
   uint8_t t = any_type(g);
+  if (t == V128) {
+    simd_emit(g, simd.stores[choose(g, simd.nstores)]);
+    return;
+  }
   address(g);
   expr(g, t);
   canon(g, t);
@@ -295,7 +535,7 @@ static void unop(gen *g, uint8_t t) {
 
 /* An i32 from a comparison of any type. */
 static void compare(gen *g) {
-  uint8_t t = any_type(g);
+  uint8_t t = scalar_type(g);
   expr(g, t);
   if (t == I64 && choose(g, 8) == 0) {
     op(g, 0x50); /* i64.eqz */
@@ -414,7 +654,7 @@ static void loop_close(gen *g, uint8_t t) {
     op(g, 0x22), uleb(g->c, ctr);
     op(g, 0x0D), uleb(g->c, 0);
   } else if (choose(g, 2)) {
-    expr(g, I32), op(g, 0x0D), uleb(g->c, 0);
+    cond(g), op(g, 0x0D), uleb(g->c, 0);
   }
   if (t) expr(g, t); /* the loop's value, after its last chance to continue */
   g->nlabels--;
@@ -442,16 +682,26 @@ static void expr(gen *g, uint8_t t) {
     break;
   }
   case 3:
-  case 4: binop(g, t); break;
-  case 5: unop(g, t); break;
+  case 4:
+    if (t == V128) simd_expr(g, t);
+    else binop(g, t);
+    break;
+  case 5:
+    if (t == V128) simd_expr(g, t);
+    else unop(g, t);
+    break;
   case 6:
-    if (t == I32) compare(g);
+    if (t == V128) simd_expr(g, t);
+    else if (t == I32) compare(g);
     else convert(g, t);
     break;
-  case 7: convert(g, t); break;
+  case 7:
+    if (t == V128 || choose(g, 3) == 2) simd_expr(g, t);
+    else convert(g, t);
+    break;
   case 8: load(g, t); break;
   case 9:
-    expr(g, t), expr(g, t), expr(g, I32);
+    expr(g, t), expr(g, t), cond(g);
     if (choose(g, 2)) op(g, 0x1C), uleb(g->c, 1), op(g, t);
     else op(g, 0x1B);
     break;
@@ -468,7 +718,7 @@ static void expr(gen *g, uint8_t t) {
     op(g, 0x0B);
     break;
   case 13: /* if (result t) */
-    expr(g, I32);
+    cond(g);
     op(g, 0x04), op(g, t);
     push_label(g, t);
     stmts(g);
@@ -576,7 +826,7 @@ static void stmt(gen *g) {
   case 4: store(g); break;
   case 5: expr(g, any_type(g)), op(g, 0x1A); break;
   case 6:
-    expr(g, I32);
+    cond(g);
     op(g, 0x04), op(g, 0x40);
     push_label(g, 0);
     stmts(g);
@@ -606,7 +856,7 @@ static void stmt(gen *g) {
     rel = pick_label(g);
     t = label_type(g, rel);
     br_value(g, t);
-    expr(g, I32);
+    cond(g);
     op(g, 0x0D), uleb(g->c, rel);
     if (t) op(g, 0x1A);
     break;
@@ -653,9 +903,11 @@ static void func_body(gen *g, int f, buf *code) {
   for (int i = 0; i < s->np; i++) g->locals[g->nlocals++] = s->params[i];
   int ndecl = choose(g, MAX_DECL_LOCALS + 1);
   for (int i = 0; i < ndecl; i++) g->locals[g->nlocals++] = any_type(g);
-  g->tmp_f32 = g->nlocals, g->locals[g->nlocals++] = F32;
-  g->tmp_f64 = g->nlocals, g->locals[g->nlocals++] = F64;
-  g->counters = g->nlocals;
+  g->ndeclared = g->nlocals;
+  g->tmp_f32 = g->ndeclared, g->locals[g->ndeclared++] = F32;
+  g->tmp_f64 = g->ndeclared, g->locals[g->ndeclared++] = F64;
+  g->tmp_v128 = g->ndeclared, g->locals[g->ndeclared++] = V128;
+  g->counters = g->ndeclared;
   g->loops = 0;
   g->budget = FUNC_BUDGET;
   g->depth = 0;
@@ -663,8 +915,8 @@ static void func_body(gen *g, int f, buf *code) {
   push_label(g, s->nr ? s->result : 0);
 
   buf head = {0};
-  uleb(&head, g->nlocals - s->np + 1);
-  for (int i = s->np; i < g->nlocals; i++) uleb(&head, 1), put(&head, g->locals[i]);
+  uleb(&head, g->ndeclared - s->np + 1);
+  for (int i = s->np; i < g->ndeclared; i++) uleb(&head, 1), put(&head, g->locals[i]);
   uleb(&head, NCOUNTERS), put(&head, I32);
   fuel_check(g);
   stmts(g);
@@ -681,6 +933,7 @@ static void func_body(gen *g, int f, buf *code) {
 
 int fz_gen_module(fz_src *src, uint8_t **out, size_t *out_len) {
   gen g = {.src = src, .budget = 1};
+  simd_init();
   buf m = {0}, sec = {0};
   static const uint8_t header[] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
   put_bytes(&m, header, sizeof header);
@@ -690,10 +943,10 @@ int fz_gen_module(fz_src *src, uint8_t **out, size_t *out_len) {
   for (int i = 0; i < g.nfuncs; i++) {
     sig *s = &g.sigs[i];
     s->np = fz_u8(src) % (MAX_PARAMS + 1);
-    for (int j = 0; j < s->np; j++) s->params[j] = numtypes[fz_u8(src) % 4];
+    for (int j = 0; j < s->np; j++) s->params[j] = numtypes[fz_u8(src) % NTYPES];
     uint8_t r = fz_u8(src);
     s->nr = r % 5 != 0;
-    s->result = numtypes[(r / 5) % 4];
+    s->result = numtypes[(r / 5) % NTYPES];
   }
   uleb(&sec, g.nfuncs);
   for (int i = 0; i < g.nfuncs; i++) {
@@ -724,13 +977,19 @@ int fz_gen_module(fz_src *src, uint8_t **out, size_t *out_len) {
   g.gtype[0] = I32, g.gmut[0] = true;
   for (int i = 1; i < g.nglobals; i++) {
     uint8_t b = fz_u8(src);
-    g.gtype[i] = numtypes[b % 4];
-    g.gmut[i] = (b / 4) % 4 != 0;
+    g.gtype[i] = numtypes[b % NTYPES];
+    g.gmut[i] = (b / NTYPES) % 4 != 0;
   }
   uleb(&sec, g.nglobals);
   for (int i = 0; i < g.nglobals; i++) {
     put(&sec, g.gtype[i]), put(&sec, g.gmut[i]);
-    konst_in(&sec, g.gtype[i], i ? const_bits(&g, g.gtype[i]) : 0);
+    if (g.gtype[i] == V128) {
+      uint8_t b[16];
+      v128_bytes(&g, b);
+      v128_const_in(&sec, b);
+    } else {
+      konst_in(&sec, g.gtype[i], i ? const_bits(&g, g.gtype[i]) : 0);
+    }
     put(&sec, 0x0B);
   }
   section(&m, 6, &sec);
