@@ -16,6 +16,11 @@
 #ifndef WR_IMAGE_ABI
 #define WR_IMAGE_ABI 1
 #endif
+/* The revision of the code the LLVM backend makes for a module: raised with every
+ * change to what that code does (a fix to the translation), so that images made
+ * before the change are compiled again rather than run. 2: SIMD loads and stores
+ * volatile (an unused out-of-bounds v128 load traps). */
+#define WR_CODEGEN_REV 2
 /* configure defines these from llvm-config; a --disable-llvm build has no compiler. */
 #ifndef WR_LLVM_VERSION
 #define WR_LLVM_VERSION "none"
@@ -67,9 +72,9 @@ int wr_fingerprint_format(const wr_cpu_id *cpu, int opt, const char *extra, char
   if (opt < 0 || opt > 3) return wr_err(err, WR_ERR_USAGE, "--opt=%d: expected an optimisation level from 0 to 3", opt);
   if (size > WR_FINGERPRINT_MAX) size = WR_FINGERPRINT_MAX;
   int n = snprintf(out, size,
-                   "wasm-run %s; image-abi %d; llvm %s; %s; cpu %s %u %u %u; "
+                   "wasm-run %s; image-abi %d; codegen %d; llvm %s; %s; cpu %s %u %u %u; "
                    "features %08x.%08x.%08x.%08x.%08x.%08x.%08x.%08x.%016llx; opt %d%s%s",
-                   PACKAGE_VERSION, WR_IMAGE_ABI, WR_LLVM_VERSION, WR_TARGET_TRIPLE, cpu->vendor[0] ? cpu->vendor : "unknown",
+                   PACKAGE_VERSION, WR_IMAGE_ABI, WR_CODEGEN_REV, WR_LLVM_VERSION, WR_TARGET_TRIPLE, cpu->vendor[0] ? cpu->vendor : "unknown",
                    cpu->family, cpu->model, cpu->stepping, cpu->l1_ecx, cpu->l1_edx, cpu->l7_ebx, cpu->l7_ecx,
                    cpu->l7_edx, cpu->l7_1_eax, cpu->x1_ecx, cpu->x1_edx, (unsigned long long)cpu->xcr0, opt,
                    extra && *extra ? "; test " : "", extra && *extra ? extra : "");

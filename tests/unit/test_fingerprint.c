@@ -27,7 +27,7 @@ START_TEST(format_exact) {
   wr_error err;
   ck_assert_int_eq(wr_fingerprint_format(&skylake, 2, NULL, fp, sizeof fp, &err), 0);
   snprintf(want, sizeof want,
-           "wasm-run %s; image-abi 1; llvm %s; %s; cpu GenuineIntel 6 85 4; "
+           "wasm-run %s; image-abi 1; codegen 2; llvm %s; %s; cpu GenuineIntel 6 85 4; "
            "features fffa3203.0f8bfbff.d19f4fbb.0000000c.a4000000.00000000.00000121.2c100800.00000000000000e7; opt 2",
            PACKAGE_VERSION, WR_LLVM_VERSION, WR_TARGET_TRIPLE);
   ck_assert_str_eq(fp, want);
@@ -100,7 +100,7 @@ START_TEST(this_machine) {
   ck_assert_int_eq(wr_fingerprint(2, fp, sizeof fp, &err), 0);
   regex_t re;
   ck_assert_int_eq(regcomp(&re,
-                           "^wasm-run [^;]+; image-abi [0-9]+; llvm [^;]+; [^;]+; cpu [A-Za-z ]+ [0-9]+ [0-9]+ [0-9]+; "
+                           "^wasm-run [^;]+; image-abi [0-9]+; codegen [0-9]+; llvm [^;]+; [^;]+; cpu [A-Za-z ]+ [0-9]+ [0-9]+ [0-9]+; "
                            "features ([0-9a-f]{8}\\.){8}[0-9a-f]{16}; opt 2$",
                            REG_EXTENDED | REG_NOSUB),
                    0);

@@ -1048,29 +1048,36 @@ static LLVMValueRef mem_address(tr *t, const uint8_t **ip) {
   return effective_address(t, pop(t), off);
 }
 
-/* A load of ty at p; volatile when the value is only dropped (see load()): *ip is
- * the next instruction. */
-static LLVMValueRef vload(tr *t, LLVMTypeRef ty, LLVMValueRef p, const uint8_t *next) {
+/* A load of ty at p: volatile, as load()'s, so that one whose value is never used
+ * still traps out of bounds. */
+static LLVMValueRef vload(tr *t, LLVMTypeRef ty, LLVMValueRef p) {
   LLVMValueRef v = LLVMBuildLoad2(t->B, ty, p, "");
   LLVMSetAlignment(v, 1);
-  if (*next == WR_OP_DROP) LLVMSetVolatile(v, 1);
+  LLVMSetVolatile(v, 1);
   return v;
+}
+
+/* A store of v at p: volatile, as store()'s. */
+static void vstore(tr *t, LLVMValueRef v, LLVMValueRef p) {
+  LLVMValueRef st = LLVMBuildStore(t->B, v, p);
+  LLVMSetAlignment(st, 1);
+  LLVMSetVolatile(st, 1);
 }
 
 static void v_load_ext(tr *t, const uint8_t **ip, int s, bool sign) {
   LLVMValueRef p = mem_address(t, ip);
-  LLVMValueRef v = vload(t, LLVMVectorType(t->ety[s - 1], shape_lanes[s]), p, *ip);
+  LLVMValueRef v = vload(t, LLVMVectorType(t->ety[s - 1], shape_lanes[s]), p);
   vpush(t, widen(t, v, s - 1, sign));
 }
 
 static void v_load_splat(tr *t, const uint8_t **ip, int s) {
   LLVMValueRef p = mem_address(t, ip);
-  vpush(t, splat(t, vload(t, t->ety[s], p, *ip), s));
+  vpush(t, splat(t, vload(t, t->ety[s], p), s));
 }
 
 static void v_load_zero(tr *t, const uint8_t **ip, int s) {
   LLVMValueRef p = mem_address(t, ip);
-  LLVMValueRef x = vload(t, t->ety[s], p, *ip);
+  LLVMValueRef x = vload(t, t->ety[s], p);
   vpush(t, LLVMBuildInsertElement(t->B, LLVMConstNull(t->vty[s]), x, ci32(t, 0), ""));
 }
 
@@ -1078,7 +1085,7 @@ static void v_load_lane(tr *t, const uint8_t **ip, int s) {
   LLVMValueRef v = vpop(t, s);
   LLVMValueRef p = mem_address(t, ip);
   unsigned lane = *(*ip)++;
-  LLVMValueRef x = vload(t, t->ety[s], p, *ip);
+  LLVMValueRef x = vload(t, t->ety[s], p);
   vpush(t, LLVMBuildInsertElement(t->B, v, x, ci32(t, lane), ""));
 }
 
@@ -1086,7 +1093,7 @@ static void v_store_lane(tr *t, const uint8_t **ip, int s) {
   LLVMValueRef v = vpop(t, s);
   LLVMValueRef p = mem_address(t, ip);
   unsigned lane = *(*ip)++;
-  LLVMSetAlignment(LLVMBuildStore(t->B, LLVMBuildExtractElement(t->B, v, ci32(t, lane), ""), p), 1);
+  vstore(t, LLVMBuildExtractElement(t->B, v, ci32(t, lane), ""), p);
 }
 
 static void v_extract(tr *t, const uint8_t **ip, int s, int ext) {
@@ -1116,7 +1123,7 @@ static int translate_simd(tr *t, const uint8_t **ip) {
   switch (sub) {
   case WR_OP_V128_LOAD: {
     LLVMValueRef p = mem_address(t, ip);
-    push(t, vload(t, t->v128, p, *ip));
+    push(t, vload(t, t->v128, p));
     break;
   }
   case WR_OP_V128_LOAD8X8_S: v_load_ext(t, ip, S_I16, true); break;
@@ -1142,7 +1149,7 @@ static int translate_simd(tr *t, const uint8_t **ip) {
   case WR_OP_V128_STORE: {
     a = pop(t);
     LLVMValueRef p = mem_address(t, ip);
-    LLVMSetAlignment(LLVMBuildStore(t->B, a, p), 1);
+    vstore(t, a, p);
     break;
   }
   case WR_OP_V128_CONST: {
