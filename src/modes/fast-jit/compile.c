@@ -48,7 +48,57 @@ static void block_type(jc *t, const uint8_t **ip, cframe *f) {
 
 static void emit_epilogue(jc *t) {
   mi(t, t->frame <= 127 ? XF_ADD_RM64_I8 : XF_ADD_RM64_I32, xr(RSP), t->frame);
+  for (unsigned k = t->npin; k-- > 0;) x_ri(E(t), XF_POP_R64, t->pin_regs[k], 0);
   x_op(E(t), XF_RET);
+}
+
+/* Chooses the locals to pin: the i32 and i64 locals most used inside loops (a use
+ * weighs 8 per enclosing loop, counting up to 4), one per register of pinnable,
+ * all found by one scan of the body. A local used only outside loops is not worth
+ * the save and restore of a register on every call. */
+static void choose_pinned(jc *t, uint32_t nlocals) {
+  static const uint8_t pinnable[] = {RBX, R12, R13, RBP};
+  uint64_t *w = calloc(nlocals ? nlocals : 1, sizeof *w);
+  uint8_t *loops = malloc(64); /* per open block: whether it is a loop */
+  uint32_t cap = 64, depth = 0, in_loops = 0;
+  const uint8_t *ip = t->fn->code;
+  while (w && loops && ip < t->fn->code_end) {
+    uint8_t b0 = *ip++, prefix = 0;
+    uint32_t c = b0;
+    if (b0 == 0xFC || b0 == 0xFD) {
+      prefix = b0;
+      c = wr_uleb32_unchecked(&ip);
+    }
+    if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
+      if (depth == cap) {
+        uint8_t *l = realloc(loops, cap *= 2);
+        if (!l) break;
+        loops = l;
+      }
+      loops[depth++] = c == 0x03;
+      in_loops += c == 0x03;
+    } else if (prefix == 0 && c == 0x0B && depth) {
+      in_loops -= loops[--depth];
+    } else if (prefix == 0 && c >= 0x20 && c <= 0x22) {
+      const uint8_t *p = ip;
+      uint32_t l = wr_uleb32_unchecked(&p);
+      if (in_loops) w[l] += UINT64_C(1) << (3 * (in_loops < 4 ? in_loops : 4));
+    }
+    const wr_opinfo *info = wr_opcode_info(prefix, c);
+    wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+  }
+  for (unsigned k = 0; w && loops && k < sizeof pinnable; k++) {
+    uint32_t best = UINT32_MAX;
+    for (uint32_t l = 0; l < nlocals; l++) {
+      uint8_t ty = type_of(t->fn->local_types[l]);
+      if (w[l] && (ty == T_I32 || ty == T_I64) && t->pin[l] < 0 && (best == UINT32_MAX || w[l] > w[best])) best = l;
+    }
+    if (best == UINT32_MAX) break;
+    t->pin[best] = (int8_t)pinnable[k];
+    t->pin_regs[t->npin++] = pinnable[k];
+  }
+  free(w);
+  free(loops);
 }
 
 /* Writes the top nresults values to args_results and returns. The compile-time
@@ -440,6 +490,16 @@ static int compile_body(jc *t) {
         }
         fj_detach_local(t, l);
         e = &t->st[i];
+        if (t->pin[l] >= 0) { /* into its register */
+          fj_load_into(t, t->pin[l], i);
+          if (c == 0x21) {
+            fj_pop(t);
+          } else if (e->kind != L_REG && e->kind != L_CONST) {
+            fj_pop(t);
+            fj_push_local(t, l);
+          }
+          break;
+        }
         fj_put(t, slot_mem(local_slot(t, l)), i);
         fj_uncache_local(t, l);
         if (c == 0x21) {
@@ -709,19 +769,22 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
   t.st = malloc((fn->max_stack + 2) * sizeof *t.st);
   t.head = malloc((fn->local_slots + 1) * sizeof *t.head);
   t.local_reg = malloc(fn->local_slots + 1);
+  t.pin = malloc(fn->local_slots + 1);
   t.capcf = 16;
   t.cf = malloc(t.capcf * sizeof *t.cf);
-  if (!t.st || !t.head || !t.cf || !t.local_reg) {
+  if (!t.st || !t.head || !t.cf || !t.local_reg || !t.pin) {
     rc = wr_err(err, WR_ERR_NOMEM, "out of memory");
     goto out;
   }
   memset(t.head, 0xFF, (fn->local_slots + 1) * sizeof *t.head);
   memset(t.local_reg, 0xFF, fn->local_slots + 1);
+  memset(t.pin, 0xFF, fn->local_slots + 1);
+  choose_pinned(&t, ft->nparams + fn->nlocals);
   uint32_t nparams = ft->param_slots, nlocals = fn->local_slots;
   t.tb = nlocals;
   t.args_slot = t.tb + fn->max_stack + 1;
   uint64_t frame = ((uint64_t)t.args_slot + 1) * 8;
-  if (frame % 16 != 8) frame += 8;
+  if ((frame + 8 * t.npin) % 16 != 8) frame += 8; /* rsp 16-aligned inside */
   if (frame > INT32_MAX / 2) {
     rc = wr_err(err, WR_ERR_UNSUPPORTED, "fast-jit: function %u needs a frame of %llu bytes", t.fidx,
                 (unsigned long long)frame);
@@ -729,11 +792,13 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
   }
   t.frame = (uint32_t)frame;
 
-  /* Prologue: the stack check, the frame, the arguments, zeroed locals. */
+  /* Prologue: the stack check, the pinned registers saved, the frame, the
+   * arguments, zeroed locals, the pinned locals' registers loaded. */
   rm(&t, XF_MOV_R64_RM, RAX, xm(R15, API_OFF));
-  rm(&t, XF_LEA_R64_M, RCX, xm(RSP, -(int32_t)t.frame));
+  rm(&t, XF_LEA_R64_M, RCX, xm(RSP, -(int32_t)(t.frame + 8 * t.npin)));
   rm(&t, XF_CMP_R64_RM, RCX, xm(RAX, (int32_t)offsetof(struct wr_rt_api, stack_limit)));
   fj_trap_if(&t, CC_B, WR_TRAP_STACK_EXHAUSTED);
+  for (unsigned k = 0; k < t.npin; k++) x_ri(b, XF_PUSH_R64, t.pin_regs[k], 0);
   mi(&t, t.frame <= 127 ? XF_SUB_RM64_I8 : XF_SUB_RM64_I32, xr(RSP), t.frame);
   rm(&t, XF_MOV_RM64_R, RSI, slot_mem(t.args_slot));
   for (uint32_t k = 0; k < nparams; k++) {
@@ -749,6 +814,11 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
       x_ri(b, XF_MOV_R32_I, RAX, 0);
       x_op(b, XF_REP_STOSQ);
     }
+  }
+  for (uint32_t l = 0; l < ft->nparams + fn->nlocals; l++) {
+    if (t.pin[l] < 0) continue;
+    if (l < ft->nparams) rm(&t, XF_MOV_R64_RM, t.pin[l], slot_mem(local_slot(&t, l)));
+    else rr(&t, XF_XOR_R32_RM, t.pin[l], t.pin[l]);
   }
   if (compile_body(&t) < 0) {
     rc = wr_err(err, WR_ERR_UNSUPPORTED, "fast-jit: function %u has an instruction the mode does not compile",
@@ -778,6 +848,7 @@ out:
   free(t.st);
   free(t.head);
   free(t.local_reg);
+  free(t.pin);
   free(t.cf);
   free(t.pt);
   free(t.vc);

@@ -73,6 +73,11 @@ typedef struct jc {
    * register is handed out. */
   int32_t reg_local[32]; /* per register: the local, or -1 */
   int8_t *local_reg;     /* per local: the register, or -1 */
+  /* Locals kept in a register for the whole function (pinned): per local its
+   * register or -1; the registers, which the prologue saves and the epilogue
+   * restores (they are callee-saved: calls keep them). */
+  int8_t *pin;
+  uint8_t pin_regs[4], npin;
   uint32_t caching;      /* registers with reg_local >= 0 */
   int32_t trap_chain[WR_TRAP_COUNT];
   vconst *vc; /* the constant pool */
@@ -80,8 +85,10 @@ typedef struct jc {
   bool oom;
 } jc;
 
-/* Allocatable registers: GP rax, rcx and rdx and XMM 0 and 1 are each
- * instruction's scratch; r14, r15 are pinned; rsp is the frame. */
+/* Registers: GP rax, rcx and rdx and XMM 0 and 1 are each instruction's scratch;
+ * rsi, rdi, r8..r11 and xmm2..xmm15 hold values; rbx, r12, r13 and rbp hold pinned
+ * locals and are callee-saved; r14, r15 are the memory base and wr_ctx; rsp is the
+ * frame. */
 #define XMM(i) (16 + (i))
 
 static inline xrm slot_mem(uint32_t slot) { return xm(RSP, (int32_t)(slot * 8)); }

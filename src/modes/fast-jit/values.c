@@ -5,7 +5,7 @@
 #ifdef __x86_64__ /* (the whole file: the mode exists on x86-64 only) */
 #include "modes/fast-jit/compile.h"
 
-static const uint8_t gp_pool[] = {RBX, RSI, RDI, R8, R9, R10, R11, R12, R13};
+static const uint8_t gp_pool[] = {RSI, RDI, R8, R9, R10, R11};
 
 int32_t fj_new_patch(jc *t, size_t pos, size_t base, int32_t next) {
   if (t->npt == t->cappt) {
@@ -103,10 +103,13 @@ void fj_push_local(jc *t, uint32_t l) {
   t->head[l] = (int32_t)t->h++;
 }
 
-/* The memory operand of an entry in a slot or local. */
+/* The operand of an entry in a slot or local: its memory, or a pinned local's
+ * register (a GP register: pinned locals are i32 or i64). */
 xrm fj_mem_of(jc *t, uint32_t i) {
   ventry *e = &t->st[i];
-  return e->kind == L_LOCAL ? slot_mem(local_slot(t, e->local)) : temp_mem(t, i);
+  if (e->kind != L_LOCAL) return temp_mem(t, i);
+  if (t->pin[e->local] >= 0) return xr(t->pin[e->local]);
+  return slot_mem(local_slot(t, e->local));
 }
 
 /* Stores register r (GP, or 16+XMM) holding a value of the type to dst: all 64
@@ -165,7 +168,7 @@ static void spill(jc *t, uint32_t i) {
       disown(t, e->reg);
       break;
     case L_CONST: store_const(t, temp_mem(t, i), e->val); break;
-    case L_LOCAL: copy_mem(t, temp_mem(t, i), slot_mem(local_slot(t, e->local)), e->type); break;
+    case L_LOCAL: copy_mem(t, temp_mem(t, i), fj_mem_of(t, i), e->type); break;
     default: return;
   }
   e->kind = L_SLOT;
@@ -233,7 +236,7 @@ static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add, uint32_t ma
   t->locked |= 1u << best;
   return best;
 }
-#define GP_MASK (1u << RBX | 1u << RSI | 1u << RDI | 1u << R8 | 1u << R9 | 1u << R10 | 1u << R11 | 1u << R12 | 1u << R13)
+#define GP_MASK (1u << RSI | 1u << RDI | 1u << R8 | 1u << R9 | 1u << R10 | 1u << R11)
 #define XMM_MASK 0xFFFC0000u /* xmm2..xmm15 */
 int fj_alloc_gp(jc *t) { return alloc_in(t, gp_pool, sizeof gp_pool, 0, GP_MASK); }
 int fj_alloc_xmm(jc *t) {
@@ -263,6 +266,8 @@ void fj_load_into(jc *t, int r, uint32_t i) {
       default:
         if (cached(t, i, r) >= 0) {
           if (cached(t, i, r) != r) rr(t, XF_MOVAPS_X_X, x, cached(t, i, r) - 16);
+        } else if (!fj_mem_of(t, i).mem) { /* a pinned local, reinterpreted */
+          rr(t, e->type == T_F32 ? XF_MOVD_X_RM32 : XF_MOVQ_X_RM64, x, fj_mem_of(t, i).reg);
         } else {
           rm(t, e->type == T_V128 ? XF_MOVDQU_X_RM : e->type == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, x,
              fj_mem_of(t, i));
