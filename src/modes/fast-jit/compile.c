@@ -47,15 +47,16 @@ static void block_type(jc *t, const uint8_t **ip, cframe *f) {
 }
 
 static void emit_epilogue(jc *t) {
+  for (unsigned k = 0; k < t->npinx; k++) rm(t, XF_MOVDQU_X_RM, XMM_PIN0 + k, slot_mem(t->xsave + 2 * k));
   mi(t, t->frame <= 127 ? XF_ADD_RM64_I8 : XF_ADD_RM64_I32, xr(RSP), t->frame);
   for (unsigned k = t->npin; k-- > 0;) x_ri(E(t), XF_POP_R64, t->pin_regs[k], 0);
   x_op(E(t), XF_RET);
 }
 
-/* Chooses the locals to pin: the i32 and i64 locals most used inside loops (a use
- * weighs 8 per enclosing loop, counting up to 4), one per register of pinnable,
- * all found by one scan of the body. A local used only outside loops is not worth
- * the save and restore of a register on every call. */
+/* Chooses the locals to pin: the locals most used inside loops (a use weighs 8 per
+ * enclosing loop, counting up to 4), i32 and i64 ones in GP registers, f32, f64 and
+ * v128 ones in xmm12..xmm15, all found by one scan of the body. A local used only
+ * outside loops is not worth the save and restore of a register on every call. */
 static void choose_pinned(jc *t, uint32_t nlocals) {
   static const uint8_t pinnable[] = {RBX, R12, R13, RBP};
   uint64_t *w = calloc(nlocals ? nlocals : 1, sizeof *w);
@@ -87,15 +88,21 @@ static void choose_pinned(jc *t, uint32_t nlocals) {
     const wr_opinfo *info = wr_opcode_info(prefix, c);
     wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
   }
-  for (unsigned k = 0; w && loops && k < sizeof pinnable; k++) {
-    uint32_t best = UINT32_MAX;
-    for (uint32_t l = 0; l < nlocals; l++) {
-      uint8_t ty = type_of(t->fn->local_types[l]);
-      if (w[l] && (ty == T_I32 || ty == T_I64) && t->pin[l] < 0 && (best == UINT32_MAX || w[l] > w[best])) best = l;
+  for (int xmm = 0; xmm < 2; xmm++) {
+    for (unsigned k = 0; w && loops && k < 4; k++) {
+      uint32_t best = UINT32_MAX;
+      for (uint32_t l = 0; l < nlocals; l++) {
+        uint8_t ty = type_of(t->fn->local_types[l]);
+        if (w[l] && in_xmm(ty) == xmm && t->pin[l] < 0 && (best == UINT32_MAX || w[l] > w[best])) best = l;
+      }
+      if (best == UINT32_MAX) break;
+      if (xmm) {
+        t->pin[best] = (int8_t)(XMM(XMM_PIN0) + t->npinx++);
+      } else {
+        t->pin[best] = (int8_t)pinnable[k];
+        t->pin_regs[t->npin++] = pinnable[k];
+      }
     }
-    if (best == UINT32_MAX) break;
-    t->pin[best] = (int8_t)pinnable[k];
-    t->pin_regs[t->npin++] = pinnable[k];
   }
   free(w);
   free(loops);
@@ -479,7 +486,7 @@ static int compile_body(jc *t) {
       case 0x1A: fj_pop(t); break; /* drop */
       case 0x1C: wr_skip_imm(&ip, WR_IMM_SELECT_T); /* fall through */
       case 0x1B: fj_select_op(t); break;
-      case 0x20: fj_push_local(t, wr_uleb32_unchecked(&ip)); break;
+      case 0x20: fj_push_local_value(t, wr_uleb32_unchecked(&ip)); break;
       case 0x21: case 0x22: { /* local.set, local.tee */
         uint32_t l = wr_uleb32_unchecked(&ip);
         uint32_t i = t->h - 1;
@@ -496,7 +503,7 @@ static int compile_body(jc *t) {
             fj_pop(t);
           } else if (e->kind != L_REG && e->kind != L_CONST) {
             fj_pop(t);
-            fj_push_local(t, l);
+            fj_push_local_value(t, l);
           }
           break;
         }
@@ -783,7 +790,8 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
   uint32_t nparams = ft->param_slots, nlocals = fn->local_slots;
   t.tb = nlocals;
   t.args_slot = t.tb + fn->max_stack + 1;
-  uint64_t frame = ((uint64_t)t.args_slot + 1) * 8;
+  t.xsave = t.args_slot + 1;
+  uint64_t frame = ((uint64_t)t.xsave + 2 * t.npinx) * 8;
   if ((frame + 8 * t.npin) % 16 != 8) frame += 8; /* rsp 16-aligned inside */
   if (frame > INT32_MAX / 2) {
     rc = wr_err(err, WR_ERR_UNSUPPORTED, "fast-jit: function %u needs a frame of %llu bytes", t.fidx,
@@ -800,6 +808,7 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
   fj_trap_if(&t, CC_B, WR_TRAP_STACK_EXHAUSTED);
   for (unsigned k = 0; k < t.npin; k++) x_ri(b, XF_PUSH_R64, t.pin_regs[k], 0);
   mi(&t, t.frame <= 127 ? XF_SUB_RM64_I8 : XF_SUB_RM64_I32, xr(RSP), t.frame);
+  for (unsigned k = 0; k < t.npinx; k++) rm(&t, XF_MOVDQU_M_X, XMM_PIN0 + k, slot_mem(t.xsave + 2 * k));
   rm(&t, XF_MOV_RM64_R, RSI, slot_mem(t.args_slot));
   for (uint32_t k = 0; k < nparams; k++) {
     rm(&t, XF_MOV_R64_RM, RAX, xm(RSI, (int32_t)(8 * k)));
@@ -816,9 +825,13 @@ int wr_fj_compile(wr_instance *inst, uint32_t def, xbuf *b, fj_relocs *relocs, w
     }
   }
   for (uint32_t l = 0; l < ft->nparams + fn->nlocals; l++) {
-    if (t.pin[l] < 0) continue;
-    if (l < ft->nparams) rm(&t, XF_MOV_R64_RM, t.pin[l], slot_mem(local_slot(&t, l)));
-    else rr(&t, XF_XOR_R32_RM, t.pin[l], t.pin[l]);
+    int p = t.pin[l];
+    if (p < 0) continue;
+    uint8_t ty = type_of(fn->local_types[l]);
+    if (l >= ft->nparams) rr(&t, p >= 16 ? XF_XORPS : XF_XOR_R32_RM, p & 15, p & 15);
+    else if (p < 16) rm(&t, XF_MOV_R64_RM, p, slot_mem(local_slot(&t, l)));
+    else rm(&t, ty == T_V128 ? XF_MOVDQU_X_RM : ty == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, p - 16,
+            slot_mem(local_slot(&t, l)));
   }
   if (compile_body(&t) < 0) {
     rc = wr_err(err, WR_ERR_UNSUPPORTED, "fast-jit: function %u has an instruction the mode does not compile",

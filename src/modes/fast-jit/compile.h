@@ -74,10 +74,13 @@ typedef struct jc {
   int32_t reg_local[32]; /* per register: the local, or -1 */
   int8_t *local_reg;     /* per local: the register, or -1 */
   /* Locals kept in a register for the whole function (pinned): per local its
-   * register or -1; the registers, which the prologue saves and the epilogue
-   * restores (they are callee-saved: calls keep them). */
+   * register or -1 (GP, or 16+XMM). The prologue saves the registers and the
+   * epilogue restores them: compiled code keeps them across calls; around calls
+   * of C the XMM ones are stored to their locals' slots and loaded again. */
   int8_t *pin;
-  uint8_t pin_regs[4], npin;
+  uint8_t pin_regs[4], npin; /* GP, pushed */
+  uint8_t npinx;             /* XMM: xmm12.. up, saved at xsave */
+  uint32_t xsave;            /* slot of the XMM save area (2 slots each) */
   uint32_t caching;      /* registers with reg_local >= 0 */
   int32_t trap_chain[WR_TRAP_COUNT];
   vconst *vc; /* the constant pool */
@@ -86,9 +89,10 @@ typedef struct jc {
 } jc;
 
 /* Registers: GP rax, rcx and rdx and XMM 0 and 1 are each instruction's scratch;
- * rsi, rdi, r8..r11 and xmm2..xmm15 hold values; rbx, r12, r13 and rbp hold pinned
- * locals and are callee-saved; r14, r15 are the memory base and wr_ctx; rsp is the
- * frame. */
+ * rsi, rdi, r8..r11 and xmm2..xmm11 hold values; rbx, r12, r13, rbp and
+ * xmm12..xmm15 hold pinned locals and are callee-saved in compiled code; r14, r15
+ * are the memory base and wr_ctx; rsp is the frame. */
+#define XMM_PIN0 12
 #define XMM(i) (16 + (i))
 
 static inline xrm slot_mem(uint32_t slot) { return xm(RSP, (int32_t)(slot * 8)); }
@@ -134,6 +138,9 @@ int fj_alloc_for(jc *t, uint8_t type);
 int fj_alloc_gp(jc *t);
 int fj_alloc_xmm(jc *t);
 void fj_call_api(jc *t, int32_t off);
+void fj_call_c(jc *t, int32_t off);
+void fj_save_pinned_xmm(jc *t, bool restore);
+void fj_push_local_value(jc *t, uint32_t l);
 int fj_dest_reg(jc *t, uint32_t i);
 void fj_detach_local(jc *t, uint32_t l);
 void fj_flush(jc *t);

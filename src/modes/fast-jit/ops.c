@@ -36,7 +36,7 @@ void fj_call(jc *t, uint32_t idx) {
     rr(t, XF_MOV_R64_RM, RDI, R15);
     x_ri(E(t), XF_MOV_R32_I, RSI, idx);
     rm(t, XF_LEA_R64_M, RDX, slot_mem(t->tb + height_slot(t, base)));
-    fj_call_api(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call));
+    fj_call_c(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call));
   }
   fj_popn(t, np);
   push_results(t, ft);
@@ -86,7 +86,7 @@ void fj_call_indirect(jc *t, uint32_t type, uint32_t table) {
   rm(t, XF_MOV_R32_RM, RCX, elem);
   x_ri(E(t), XF_MOV_R32_I, R8, t->fidx);
   rm(t, XF_LEA_R64_M, R9, args);
-  fj_call_api(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call_indirect));
+  fj_call_c(t, (int32_t)WR_RT_HELPER_OFFSET(WR_RT_call_indirect));
   fj_label_here(t, done);
   fj_popn(t, np + 1);
   push_results(t, ft);
@@ -117,7 +117,7 @@ void fj_helper(jc *t, int32_t off, uint32_t nops, const int *order, unsigned nar
     rm(t, XF_MOV_RM64_R, RAX, xm(RSP, (int32_t)(8 * (k - 5))));
   }
   rr(t, XF_MOV_R64_RM, RDI, R15);
-  fj_call_api(t, off);
+  fj_call_c(t, off);
   if (nargs > 5) mi(t, XF_ADD_RM64_I8, xr(RSP), 16);
   fj_popn(t, nops);
   if (rtype >= 0) {

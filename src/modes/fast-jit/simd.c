@@ -99,8 +99,10 @@ static void call_helper(jc *t, uint32_t op, uint64_t imm, bool imm_n) {
     else fj_load_into(t, argreg[ng++], first + k);
   }
   if (imm_n) fj_mov_imm(t, argreg[ng], imm);
+  fj_save_pinned_xmm(t, false);
   fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)h->fn);
   x_rm(E(t), XF_CALL_RM64, 0, xr(RAX));
+  fj_save_pinned_xmm(t, true);
   fj_popn(t, h->nops);
   if (h->rtype == T_V128) {
     int r = fj_alloc_xmm(t);

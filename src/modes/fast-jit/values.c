@@ -55,6 +55,40 @@ void fj_call_api(jc *t, int32_t off) {
   x_rm(E(t), XF_CALL_RM64, 0, xm(RAX, off));
 }
 
+/* The pinned XMM locals to their slots (before a call of C, which may clobber
+ * every XMM register), or (restore) back from them. */
+void fj_save_pinned_xmm(jc *t, bool restore) {
+  uint32_t n = t->npinx ? t->m->types[t->fn->type_idx].nparams + t->fn->nlocals : 0;
+  for (uint32_t l = 0; l < n; l++) {
+    int r = t->pin[l];
+    if (r < 16) continue;
+    uint8_t ty = type_of(t->fn->local_types[l]);
+    xrm s = slot_mem(local_slot(t, l));
+    if (!restore) fj_store_reg(t, s, r, ty);
+    else rm(t, ty == T_V128 ? XF_MOVDQU_X_RM : ty == T_F32 ? XF_MOVSS_X_RM : XF_MOVSD_X_RM, r - 16, s);
+  }
+}
+
+/* fj_call_api for a helper that returns (pinned XMM locals kept). */
+void fj_call_c(jc *t, int32_t off) {
+  fj_save_pinned_xmm(t, false);
+  fj_call_api(t, off);
+  fj_save_pinned_xmm(t, true);
+}
+
+/* local.get: a reference read lazily, or for a local pinned in an XMM register a
+ * copy (entries of local references are read as GP or memory operands). */
+void fj_push_local_value(jc *t, uint32_t l) {
+  int p = t->pin[l];
+  if (p < 16) {
+    fj_push_local(t, l);
+    return;
+  }
+  int r = fj_alloc_xmm(t);
+  rr(t, XF_MOVAPS_X_X, r - 16, p - 16);
+  fj_push_reg(t, type_of(t->fn->local_types[l]), r);
+}
+
 /* ---- the compile-time stack ------------------------------------------------- */
 
 static inline void own(jc *t, int r, int32_t i) {
@@ -237,10 +271,10 @@ static int alloc_in(jc *t, const uint8_t *pool, unsigned n, int add, uint32_t ma
   return best;
 }
 #define GP_MASK (1u << RSI | 1u << RDI | 1u << R8 | 1u << R9 | 1u << R10 | 1u << R11)
-#define XMM_MASK 0xFFFC0000u /* xmm2..xmm15 */
+#define XMM_MASK 0x0FFC0000u /* xmm2..xmm11 */
 int fj_alloc_gp(jc *t) { return alloc_in(t, gp_pool, sizeof gp_pool, 0, GP_MASK); }
 int fj_alloc_xmm(jc *t) {
-  static const uint8_t xpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static const uint8_t xpool[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   return alloc_in(t, xpool, sizeof xpool, 16, XMM_MASK);
 }
 int fj_alloc_for(jc *t, uint8_t type) { return in_xmm(type) ? fj_alloc_xmm(t) : fj_alloc_gp(t); }
