@@ -25,16 +25,8 @@ mkdir -p "$outdir" || exit 1
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 
-# The chain: function i calls i-1; _start exits with a value of them all.
-awk -v n="$nfuncs" 'BEGIN {
-  print "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32)))"
-  for (i = 0; i < n; i++) {
-    printf "(func $f%d (param i32) (result i32) (local i32) local.get 0 i32.const %d i32.mul local.get 0 i32.const 7 i32.xor i32.add local.tee 1 local.get 1 i32.const 3 i32.shr_u i32.sub", i, i
-    if (i > 0) printf " call $f%d", i - 1
-    print ")"
-  }
-  printf "(func (export \"_start\") (call $exit (i32.and (call $f%d (i32.const 5)) (i32.const 127)))))\n", n - 1
-}' >"$outdir/chain$nfuncs.wat" || exit 1
+# The chain (chain.awk): function i calls i-1; _start exits with a value of them all.
+awk -v n="$nfuncs" -f "$srcdir/chain.awk" >"$outdir/chain$nfuncs.wat" || exit 1
 wat2wasm=${WAT2WASM:-wat2wasm}
 "$wat2wasm" "$outdir/chain$nfuncs.wat" -o "$outdir/chain$nfuncs.wasm" || { echo "start.sh: wat2wasm failed" >&2; exit 1; }
 mods=("$outdir/chain$nfuncs.wasm")

@@ -138,6 +138,9 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
   { FT a = of(T1); T1 = store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); NEXT(); }
 #define AS_U32(x) ((uint64_t)(uint32_t)(x))
 #define AS_U64(x) ((uint64_t)(x))
+#define TRUNC_OP(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store) L_##op: TRUNC(FT, of, IT, lo_ok, hi_ok, store)
+#define TRUNC_SAT_OP(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store) \
+  L_##sat: TRUNC_SAT(FT, of, IT, lo_ok, hi_ok, min, max, store)
 
   NEXT();
 
@@ -526,16 +529,10 @@ L_F64_COPYSIGN: {
 }
 
 L_I32_WRAP_I64: T1 = (uint32_t)T1; NEXT();
-L_I32_TRUNC_F32_S: TRUNC(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, AS_U32)
-L_I32_TRUNC_F32_U: TRUNC(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, AS_U32)
-L_I32_TRUNC_F64_S: TRUNC(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, AS_U32)
-L_I32_TRUNC_F64_U: TRUNC(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, AS_U32)
+WR_TRUNC_I32_OPS(TRUNC_OP)
 L_I64_EXTEND_I32_S: T1 = (uint64_t)(int64_t)(int32_t)T1; NEXT();
 L_I64_EXTEND_I32_U: T1 = (uint32_t)T1; NEXT();
-L_I64_TRUNC_F32_S: TRUNC(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, AS_U64)
-L_I64_TRUNC_F32_U: TRUNC(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, AS_U64)
-L_I64_TRUNC_F64_S: TRUNC(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, AS_U64)
-L_I64_TRUNC_F64_U: TRUNC(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, AS_U64)
+WR_TRUNC_I64_OPS(TRUNC_OP)
 L_F32_CONVERT_I32_S: T1 = bits_f32((float)(int32_t)T1); NEXT();
 L_F32_CONVERT_I32_U: T1 = bits_f32((float)(uint32_t)T1); NEXT();
 L_F32_CONVERT_I64_S: T1 = bits_f32((float)(int64_t)T1); NEXT();
@@ -565,14 +562,8 @@ L_PREFIX_FC: {
   uint32_t sub = U32();
   goto *dispatch_fc[sub < 32 ? sub : 31];
 }
-L_I32_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, INT32_MIN, INT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, 0, UINT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, INT32_MIN, INT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, 0, UINT32_MAX, AS_U32)
-L_I64_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, INT64_MIN, INT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, 0, UINT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, INT64_MIN, INT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, UINT64_MAX, AS_U64)
+WR_TRUNC_I32_OPS(TRUNC_SAT_OP)
+WR_TRUNC_I64_OPS(TRUNC_SAT_OP)
 
   /* Bulk memory and table operations check their whole range before touching
    * anything, so a trapping one has no effect. */

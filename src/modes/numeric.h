@@ -1,5 +1,6 @@
 /* numeric.h: the numeric helpers the interpreters share: slot <-> float bit
- * conversions, the spec's min/max and rounding, rotations. */
+ * conversions, the spec's min/max and rounding, rotations, and the ranges of the
+ * float to integer truncations. */
 #ifndef WR_MODES_NUMERIC_H
 #define WR_MODES_NUMERIC_H
 
@@ -63,5 +64,33 @@ static inline uint32_t rotl32(uint32_t a, uint32_t b) { b &= 31; return (a << b)
 static inline uint32_t rotr32(uint32_t a, uint32_t b) { b &= 31; return (a >> b) | (a << ((32 - b) & 31)); }
 static inline uint64_t rotl64(uint64_t a, uint64_t b) { b &= 63; return (a << b) | (a >> ((64 - b) & 63)); }
 static inline uint64_t rotr64(uint64_t a, uint64_t b) { b &= 63; return (a >> b) | (a << ((64 - b) & 63)); }
+
+/* The float to integer truncations and the ranges the spec gives them, for the
+ * interpreters to expand into handlers:
+ *   X(trapping op, saturating op, float type, slot to float, integer type, lo_ok, hi_ok,
+ *     saturated min, saturated max, integer to slot)
+ * The float a converts when lo_ok && hi_ok (bounds exact in its type); otherwise the
+ * trapping op overflows (NaN: an invalid conversion) and the saturating one gives
+ * min or max (NaN: 0). The last is AS_U32 or AS_U64, which the user defines. In two
+ * halves, 32-bit and 64-bit results, as other conversions stand between them in the
+ * opcode space. */
+#define WR_TRUNC_I32_OPS(X)                                                                                  \
+  X(I32_TRUNC_F32_S, I32_TRUNC_SAT_F32_S, float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f,    \
+    INT32_MIN, INT32_MAX, AS_U32)                                                                            \
+  X(I32_TRUNC_F32_U, I32_TRUNC_SAT_F32_U, float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, 0,          \
+    UINT32_MAX, AS_U32)                                                                                      \
+  X(I32_TRUNC_F64_S, I32_TRUNC_SAT_F64_S, double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0,      \
+    INT32_MIN, INT32_MAX, AS_U32)                                                                            \
+  X(I32_TRUNC_F64_U, I32_TRUNC_SAT_F64_U, double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, 0,           \
+    UINT32_MAX, AS_U32)
+#define WR_TRUNC_I64_OPS(X)                                                                                  \
+  X(I64_TRUNC_F32_S, I64_TRUNC_SAT_F32_S, float, f32_of, int64_t, a >= -9223372036854775808.0f,              \
+    a < 9223372036854775808.0f, INT64_MIN, INT64_MAX, AS_U64)                                                \
+  X(I64_TRUNC_F32_U, I64_TRUNC_SAT_F32_U, float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f,   \
+    0, UINT64_MAX, AS_U64)                                                                                   \
+  X(I64_TRUNC_F64_S, I64_TRUNC_SAT_F64_S, double, f64_of, int64_t, a >= -9223372036854775808.0,              \
+    a < 9223372036854775808.0, INT64_MIN, INT64_MAX, AS_U64)                                                 \
+  X(I64_TRUNC_F64_U, I64_TRUNC_SAT_F64_U, double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, \
+    UINT64_MAX, AS_U64)
 
 #endif

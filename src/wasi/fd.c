@@ -13,8 +13,7 @@
 #define A32(i) ((uint32_t)a[i])
 #define ERR(e) wasi_errno(e)
 
-/* Gathers a guest iovec array into host iovecs; 0 or WE_FAULT/WE_INVAL. */
-static int get_iovs(const wasi_call *c, uint32_t ptr, uint32_t n, struct iovec **out) {
+int wasi_iovs(const wasi_call *c, uint32_t ptr, uint32_t n, struct iovec **out) {
   const uint8_t *p = gmem(c, ptr, (uint64_t)n * 8);
   if (!p) return WE_FAULT;
   if (n > IOV_MAX) return WE_INVAL;
@@ -43,7 +42,7 @@ static int do_rw(wasi_call *c, uint64_t *a, bool write, bool positioned) {
   if (f->type == FT_DIR) return WE_ISDIR;
   if (write && f->readonly) return WE_ROFS;
   struct iovec *v;
-  if ((e = get_iovs(c, A32(1), A32(2), &v))) return e;
+  if ((e = wasi_iovs(c, A32(1), A32(2), &v))) return e;
   uint32_t outp = positioned ? A32(4) : A32(3);
   if (!gmem(c, outp, 4)) {
     free(v);

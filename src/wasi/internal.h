@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "wasi/wasi.h"
@@ -114,6 +115,11 @@ static inline uint64_t ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); re
 /* Stores a u32/u64 result at a guest pointer; returns 0 or WE_FAULT. */
 int wasi_put32(const wasi_call *c, uint32_t ptr, uint32_t v);
 int wasi_put64(const wasi_call *c, uint32_t ptr, uint64_t v);
+
+/* Gathers the guest iovec (or ciovec) array of n entries at ptr into host iovecs in
+ * *out (malloc'd, the caller frees): 0, WE_FAULT (the array or a buffer outside
+ * memory), WE_INVAL (more than IOV_MAX) or WE_NOMEM. (fd.c) */
+int wasi_iovs(const wasi_call *c, uint32_t ptr, uint32_t n, struct iovec **out);
 
 /* Maps a host errno to the preview 1 errno. */
 int wasi_errno(int host_errno);

@@ -3,7 +3,6 @@
 #include "wasi/internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -37,25 +36,6 @@ static int sock_accept(wasi_call *c, wr_exec *ex, uint64_t *a) {
   return wasi_put32(c, A32(2), (uint32_t)fd);
 }
 
-static int iovs(const wasi_call *c, uint32_t ptr, uint32_t n, struct iovec **out) {
-  const uint8_t *p = gmem(c, ptr, (uint64_t)n * 8);
-  if (!p) return WE_FAULT;
-  if (n > IOV_MAX) return WE_INVAL;
-  struct iovec *v = malloc((n ? n : 1) * sizeof *v);
-  if (!v) return WE_NOMEM;
-  for (uint32_t i = 0; i < n; i++) {
-    uint8_t *m = gmem(c, ld32(p + 8 * i), ld32(p + 8 * i + 4));
-    if (!m) {
-      free(v);
-      return WE_FAULT;
-    }
-    v[i].iov_base = m;
-    v[i].iov_len = ld32(p + 8 * i + 4);
-  }
-  *out = v;
-  return 0;
-}
-
 static int sock_recv(wasi_call *c, wr_exec *ex, uint64_t *a) {
   (void)ex;
   wasi_fd *f;
@@ -65,7 +45,7 @@ static int sock_recv(wasi_call *c, wr_exec *ex, uint64_t *a) {
   uint32_t ri = A32(3);
   if (ri & ~3u) return WE_INVAL;
   if (!gmem(c, A32(4), 4) || !gmem(c, A32(5), 2)) return WE_FAULT;
-  if ((e = iovs(c, A32(1), A32(2), &v))) return e;
+  if ((e = wasi_iovs(c, A32(1), A32(2), &v))) return e;
   struct msghdr m = {.msg_iov = v, .msg_iovlen = A32(2)};
   ssize_t r;
   do r = recvmsg(f->host, &m, (ri & 1 ? MSG_PEEK : 0) | (ri & 2 ? MSG_WAITALL : 0));
@@ -86,7 +66,7 @@ static int sock_send(wasi_call *c, wr_exec *ex, uint64_t *a) {
   if (e) return e;
   if (A32(3)) return WE_INVAL; /* no siflags are defined */
   if (!gmem(c, A32(4), 4)) return WE_FAULT;
-  if ((e = iovs(c, A32(1), A32(2), &v))) return e;
+  if ((e = wasi_iovs(c, A32(1), A32(2), &v))) return e;
   struct msghdr m = {.msg_iov = v, .msg_iovlen = A32(2)};
   ssize_t r;
   /* MSG_NOSIGNAL: a closed peer is EPIPE for the guest, not SIGPIPE for us. */

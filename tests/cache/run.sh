@@ -103,15 +103,7 @@ entries() { find "$WASM_RUN_CACHE/v1" -name '*.wrimg' 2>/dev/null | wc -l; }
 wait_entries() { for _ in $(seq 600); do [ "$(entries)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # A module whose compile takes a while: a chain of N functions.
 big() {
-  awk -v n="$1" 'BEGIN {
-    print "(module (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32)))"
-    for (i = 0; i < n; i++) {
-      printf "(func $f%d (param i32) (result i32) (local i32) local.get 0 i32.const %d i32.mul local.get 0 i32.const 7 i32.xor i32.add local.tee 1 local.get 1 i32.const 3 i32.shr_u i32.sub", i, i
-      if (i > 0) printf " call $f%d", i - 1
-      print ")"
-    }
-    printf "(func (export \"_start\") (call $exit (i32.and (call $f%d (i32.const 5)) (i32.const 127)))))\n", n - 1
-  }' >"$2.wat" && "$WAT2WASM" "$2.wat" -o "$2"
+  awk -v n="$1" -f "$srcdir/bench/chain.awk" >"$2.wat" && "$WAT2WASM" "$2.wat" -o "$2"
 }
 
 # Miss, then hit: the first start runs at once (fast) and compiles in the

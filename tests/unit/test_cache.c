@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,61 @@ static int count_files(const char *path, const char *prefix) {
   return n;
 }
 
+/* What a test publishes: the stand-in image of payload, under module's key. */
+static struct produce_arg produce_for(const char *module, const char *payload) {
+  struct produce_arg a = {.payload = payload, .count_fd = -1};
+  key_of(module, a.key);
+  return a;
+}
+
+/* Publishes a's image under a->key, which must succeed (a hit or a compile). */
+static void publish_ok(wr_cache *c, struct produce_arg *a) {
+  int fd;
+  wr_error err;
+  ck_assert_msg(wr_cache_publish(c, a->key, test_produce, a, &fd, &err) == 0, "%s", err.msg);
+  close(fd);
+}
+
+/* A new cache in a new directory, holding a's published entry, at path. */
+static wr_cache *cache_with_entry(struct produce_arg *a, char path[500]) {
+  make_dir();
+  wr_cache *c = open_cache();
+  publish_ok(c, a);
+  wr_cache_entry_path(c, a->key, path, 500);
+  return c;
+}
+
+/* rc must be the error code, and err's message the one fmt makes. */
+__attribute__((format(printf, 4, 5))) static void expect_error(int rc, const wr_error *err, int code,
+                                                                const char *fmt, ...) {
+  char want[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(want, sizeof want, fmt, ap);
+  va_end(ap);
+  ck_assert_int_eq(rc, code);
+  ck_assert_str_eq(err->msg, want);
+}
+
+/* The warnings must be the one line of a damaged entry at path, removed. */
+static void expect_damaged(const char *path, const char *why) {
+  char want[1024];
+  snprintf(want, sizeof want, "cache entry %s is damaged (%s): removed, it will be compiled again\n", path, why);
+  ck_assert_str_eq(warnings, want);
+}
+
+/* key in hex, and the directory of its entry. */
+static void key_dir(const uint8_t key[32], char hex[65], char sub[400]) {
+  wr_cache_key_hex(key, hex);
+  snprintf(sub, 400, "%s/cache/v1/%.2s", dir, hex);
+}
+
+/* Closes c and removes the test's directory. */
+static void close_and_remove(wr_cache *c) {
+  wr_cache_close(c);
+  remove_dir();
+}
+
 /* ---- tests -------------------------------------------------------------------- */
 
 START_TEST(key_is_sha256_of_fingerprint_nul_module) {
@@ -197,43 +253,38 @@ START_TEST(open_makes_private_dirs) {
   ck_assert_int_eq(wr_cache_open(path, &c, &err), 0);
   path[strlen(path) - 1] = 0;
   ck_assert_str_eq(wr_cache_path(c), path);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
 START_TEST(refuses_dirs_others_can_write) {
   make_dir();
-  char path[400], want[600];
+  char path[400];
   wr_cache *c;
   wr_error err;
   snprintf(path, sizeof path, "%s/cache", dir);
   ck_assert_int_eq(mkdir(path, 0700), 0);
   ck_assert_int_eq(chmod(path, 0777), 0);
-  ck_assert_int_eq(wr_cache_open(path, &c, &err), WR_ERR_USAGE);
-  snprintf(want, sizeof want, "cache: %s: refused: writable by every user (mode 0777)", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_open(path, &c, &err), &err, WR_ERR_USAGE,
+               "cache: %s: refused: writable by every user (mode 0777)", path);
   ck_assert_int_eq(chmod(path, 0770), 0);
-  ck_assert_int_eq(wr_cache_open(path, &c, &err), WR_ERR_USAGE);
-  snprintf(want, sizeof want, "cache: %s: refused: writable by its group (mode 0770)", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_open(path, &c, &err), &err, WR_ERR_USAGE,
+               "cache: %s: refused: writable by its group (mode 0770)", path);
   /* A sticky world-writable v1 beneath a good root is refused as well. */
   ck_assert_int_eq(chmod(path, 0755), 0);
   snprintf(path, sizeof path, "%s/cache/v1", dir);
   ck_assert_int_eq(mkdir(path, 0700), 0);
   ck_assert_int_eq(chmod(path, 01777), 0);
   snprintf(path, sizeof path, "%s/cache", dir);
-  ck_assert_int_eq(wr_cache_open(path, &c, &err), WR_ERR_USAGE);
-  snprintf(want, sizeof want, "cache: %s/v1: refused: writable by every user (mode 1777)", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_open(path, &c, &err), &err, WR_ERR_USAGE,
+               "cache: %s/v1: refused: writable by every user (mode 1777)", path);
   if (geteuid() == 0) {
     snprintf(path, sizeof path, "%s/cache/v1", dir);
     ck_assert_int_eq(chmod(path, 0700), 0);
     snprintf(path, sizeof path, "%s/cache", dir);
     ck_assert_int_eq(chown(path, 65534, 65534), 0);
-    ck_assert_int_eq(wr_cache_open(path, &c, &err), WR_ERR_USAGE);
-    snprintf(want, sizeof want, "cache: %s: refused: owned by uid 65534, not by us (uid 0)", path);
-    ck_assert_str_eq(err.msg, want);
+    expect_error(wr_cache_open(path, &c, &err), &err, WR_ERR_USAGE,
+                 "cache: %s: refused: owned by uid 65534, not by us (uid 0)", path);
   }
   remove_dir();
 }
@@ -242,8 +293,7 @@ END_TEST
 START_TEST(miss_publish_hit) {
   make_dir();
   wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "native code", .count_fd = -1};
-  key_of("module one", a.key);
+  struct produce_arg a = produce_for("module one", "native code");
   int fd;
   wr_error err;
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 0);
@@ -264,7 +314,7 @@ START_TEST(miss_publish_hit) {
   struct stat st;
   ck_assert_int_eq(stat(path, &st), 0);
   ck_assert_uint_eq(st.st_mode & 07777, 0400);
-  snprintf(sub, sizeof sub, "%s/cache/v1/%.2s", dir, hex);
+  key_dir(a.key, hex, sub);
   ck_assert_int_eq(count_files(sub, ".tmp-"), 0);
   ck_assert_int_eq(stat(sub, &st), 0);
   ck_assert_uint_eq(st.st_mode & 07777, 0700);
@@ -279,56 +329,50 @@ START_TEST(miss_publish_hit) {
   ck_assert_int_eq(a.calls, 1);
   close(fd);
   /* Another key is another entry. */
-  struct produce_arg b = {.payload = "other", .count_fd = -1};
-  key_of("module two", b.key);
+  struct produce_arg b = produce_for("module two", "other");
   ck_assert_int_eq(wr_cache_lookup(c, b.key, &fd, &err), 0);
   ck_assert_str_eq(warnings, "");
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
 START_TEST(failed_or_bad_compile_leaves_nothing) {
   make_dir();
   wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "x", .count_fd = -1, .fail = true};
-  key_of("m", a.key);
+  struct produce_arg a = produce_for("m", "x");
+  a.fail = true;
   int fd;
   wr_error err;
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), WR_ERR_IO);
-  ck_assert_str_eq(err.msg, "compiler: out of patience");
+  expect_error(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), &err, WR_ERR_IO,
+               "compiler: out of patience");
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 0);
   a.fail = false;
   a.corrupt = true;
-  char path[500], want[700];
+  char path[500];
   wr_cache_entry_path(c, a.key, path, sizeof path);
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), WR_ERR_IO);
-  snprintf(want, sizeof want, "cache: %s: the compiler's image fails its check: digest mismatch", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), &err, WR_ERR_IO,
+               "cache: %s: the compiler's image fails its check: digest mismatch", path);
   /* An image for another key is refused too. */
   a.corrupt = false;
   uint8_t real[32];
   memcpy(real, a.key, 32);
   a.key[0] ^= 1;
-  ck_assert_int_eq(wr_cache_publish(c, real, test_produce, &a, &fd, &err), WR_ERR_IO);
-  snprintf(want, sizeof want, "cache: %s: the compiler's image fails its check: made for another key", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_publish(c, real, test_produce, &a, &fd, &err), &err, WR_ERR_IO,
+               "cache: %s: the compiler's image fails its check: made for another key", path);
   ck_assert_int_eq(wr_cache_lookup(c, real, &fd, &err), 0);
   char hex[65], sub[400];
-  wr_cache_key_hex(real, hex);
-  snprintf(sub, sizeof sub, "%s/cache/v1/%.2s", dir, hex);
+  key_dir(real, hex, sub);
   ck_assert_int_eq(count_files(sub, ".tmp-"), 0);
   ck_assert_int_eq(count_files(sub, hex + 2), 1); /* the lock file only */
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
 START_TEST(lasting_failures_are_remembered) {
   make_dir();
   wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "x", .count_fd = -1, .fail = true, .fail_code = WR_ERR_UNSUPPORTED};
-  key_of("simd module", a.key);
+  struct produce_arg a = produce_for("simd module", "x");
+  a.fail = true, a.fail_code = WR_ERR_UNSUPPORTED;
   int fd;
   wr_error err;
   ck_assert_int_eq(wr_cache_failure(c, a.key, &err), 0);
@@ -348,8 +392,8 @@ START_TEST(lasting_failures_are_remembered) {
   ck_assert(v[0].failed && !v[0].present && !v[0].compiling);
   free(v);
   /* A passing failure (I/O, a kill) is not remembered. */
-  struct produce_arg b = {.payload = "y", .count_fd = -1, .fail = true};
-  key_of("other", b.key);
+  struct produce_arg b = produce_for("other", "y");
+  b.fail = true;
   ck_assert_int_eq(wr_cache_publish(c, b.key, test_produce, &b, &fd, &err), WR_ERR_IO);
   ck_assert_int_eq(wr_cache_failure(c, b.key, &err), 0);
   /* clear forgets, and the next publish compiles again. */
@@ -358,11 +402,9 @@ START_TEST(lasting_failures_are_remembered) {
   ck_assert_uint_eq(removed, 0); /* no image was removed */
   ck_assert_int_eq(wr_cache_failure(c, a.key, &err), 0);
   a.fail = false;
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
+  publish_ok(c, &a);
   ck_assert_int_eq(a.calls, 2);
-  close(fd);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
@@ -380,37 +422,28 @@ static void flip_byte(const char *path, off_t at) {
 }
 
 START_TEST(damaged_entry_removed_and_rebuilt) {
-  make_dir();
-  wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "payload bytes", .count_fd = -1};
-  key_of("m", a.key);
+  struct produce_arg a = produce_for("m", "payload bytes");
+  char path[500];
+  wr_cache *c = cache_with_entry(&a, path);
   int fd;
   wr_error err;
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
-  close(fd);
-  char path[500], want[800];
-  wr_cache_entry_path(c, a.key, path, sizeof path);
   flip_byte(path, 42); /* in the payload: only the full check sees it */
   full_checks = 0;
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 0);
   ck_assert_int_eq(full_checks, 1); /* the change time no longer matches the stamp */
-  snprintf(want, sizeof want, "cache entry %s is damaged (digest mismatch): removed, it will be compiled again\n", path);
-  ck_assert_str_eq(warnings, want);
+  expect_damaged(path, "digest mismatch");
   ck_assert_int_eq(access(path, F_OK), -1);
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
+  publish_ok(c, &a);
   ck_assert_int_eq(a.calls, 2);
-  close(fd);
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 1);
   close(fd);
   /* A broken header is seen by the cheap check alone. */
   warnings[0] = 0;
   flip_byte(path, 0);
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 0);
-  snprintf(want, sizeof want, "cache entry %s is damaged (bad magic): removed, it will be compiled again\n", path);
-  ck_assert_str_eq(warnings, want);
+  expect_damaged(path, "bad magic");
   /* So is an entry renamed to another key's name. */
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
-  close(fd);
+  publish_ok(c, &a);
   uint8_t other[32];
   key_of("n", other);
   char opath[500], odir[500];
@@ -421,56 +454,42 @@ START_TEST(damaged_entry_removed_and_rebuilt) {
   ck_assert_int_eq(link(path, opath), 0);
   warnings[0] = 0;
   ck_assert_int_eq(wr_cache_lookup(c, other, &fd, &err), 0);
-  snprintf(want, sizeof want, "cache entry %s is damaged (made for another key): removed, it will be compiled again\n",
-           opath);
-  ck_assert_str_eq(warnings, want);
-  wr_cache_close(c);
-  remove_dir();
+  expect_damaged(opath, "made for another key");
+  close_and_remove(c);
 }
 END_TEST
 
 START_TEST(refuses_entries_others_can_write) {
-  make_dir();
-  wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "p", .count_fd = -1};
-  key_of("m", a.key);
+  struct produce_arg a = produce_for("m", "p");
+  char path[500];
+  wr_cache *c = cache_with_entry(&a, path);
   int fd;
   wr_error err;
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
-  close(fd);
-  char path[500], want[800];
-  wr_cache_entry_path(c, a.key, path, sizeof path);
   ck_assert_int_eq(chmod(path, 0466), 0);
-  ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), WR_ERR_USAGE);
-  snprintf(want, sizeof want, "cache: %s: refused: writable by every user (mode 0466)", path);
-  ck_assert_str_eq(err.msg, want);
+  expect_error(wr_cache_lookup(c, a.key, &fd, &err), &err, WR_ERR_USAGE,
+               "cache: %s: refused: writable by every user (mode 0466)", path);
   ck_assert_int_eq(access(path, F_OK), 0); /* not ours to remove */
   ck_assert_int_eq(chmod(path, 0400), 0);
   if (geteuid() == 0) {
     ck_assert_int_eq(chown(path, 65534, 65534), 0);
-    ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), WR_ERR_USAGE);
-    snprintf(want, sizeof want, "cache: %s: refused: owned by uid 65534, not by us (uid 0)", path);
-    ck_assert_str_eq(err.msg, want);
+    expect_error(wr_cache_lookup(c, a.key, &fd, &err), &err, WR_ERR_USAGE,
+                 "cache: %s: refused: owned by uid 65534, not by us (uid 0)", path);
   }
   /* A symbolic link is never followed. */
   ck_assert_int_eq(unlink(path), 0);
   ck_assert_int_eq(symlink("/etc/passwd", path), 0);
-  ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), WR_ERR_USAGE);
-  snprintf(want, sizeof want, "cache: %s: refused: a symbolic link", path);
-  ck_assert_str_eq(err.msg, want);
-  wr_cache_close(c);
-  remove_dir();
+  expect_error(wr_cache_lookup(c, a.key, &fd, &err), &err, WR_ERR_USAGE, "cache: %s: refused: a symbolic link",
+               path);
+  close_and_remove(c);
 }
 END_TEST
 
 START_TEST(leftovers_of_a_killed_compile) {
   make_dir();
   wr_cache *c = open_cache();
-  struct produce_arg a = {.payload = "p", .count_fd = -1};
-  key_of("m", a.key);
+  struct produce_arg a = produce_for("m", "p");
   char hex[65], sub[400], tmp[600];
-  wr_cache_key_hex(a.key, hex);
-  snprintf(sub, sizeof sub, "%s/cache/v1/%.2s", dir, hex);
+  key_dir(a.key, hex, sub);
   ck_assert_int_eq(mkdir(sub, 0700), 0);
   /* What a compile killed half-way leaves: a temporary file, never an entry. */
   snprintf(tmp, sizeof tmp, "%s/.tmp-%s-99999-0badc0de", sub, hex + 2);
@@ -481,8 +500,7 @@ START_TEST(leftovers_of_a_killed_compile) {
   int fd;
   wr_error err;
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 0);
-  ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
-  close(fd);
+  publish_ok(c, &a);
   ck_assert_int_eq(count_files(sub, ".tmp-"), 0);
   /* gc removes the temporary files of keys no one is compiling. */
   t = open(tmp, O_WRONLY | O_CREAT, 0400);
@@ -494,8 +512,7 @@ START_TEST(leftovers_of_a_killed_compile) {
   ck_assert_int_eq(count_files(sub, ".tmp-"), 0);
   ck_assert_int_eq(wr_cache_lookup(c, a.key, &fd, &err), 1);
   close(fd);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
@@ -526,8 +543,7 @@ START_TEST(lock_is_per_key) {
   ck_assert_int_eq(wr_cache_list(c, &v, &n, &err), 0);
   ck_assert_uint_eq(n, 0);
   free(v);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
@@ -550,8 +566,7 @@ START_TEST(slots_bound_background_compiles) {
   ck_assert_int_eq(wr_cache_list(c, &v, &n, &err), 0);
   ck_assert_uint_eq(n, 0);
   free(v);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 
@@ -599,11 +614,9 @@ START_TEST(ls_gc_clear_verify) {
   wr_error err;
   time_t now = time(NULL);
   for (int i = 0; i < 3; i++) {
-    struct produce_arg a = {.payload = payloads[i], .count_fd = -1};
-    key_of(names[i], a.key);
+    struct produce_arg a = produce_for(names[i], payloads[i]);
     memcpy(keys[i], a.key, 32);
-    ck_assert_int_eq(wr_cache_publish(c, a.key, test_produce, &a, &fd, &err), 0);
-    close(fd);
+    publish_ok(c, &a);
     /* Last use: an hour apart, the stamp's mtime. */
     char path[500];
     wr_cache_entry_path(c, a.key, path, sizeof path);
@@ -635,10 +648,8 @@ START_TEST(ls_gc_clear_verify) {
   ck_assert_uint_eq(damaged, 1);
   ck_assert_ptr_nonnull(strstr(warnings, "is damaged (digest mismatch): removed"));
   /* gc: the least recently used go first until the rest fit. */
-  struct produce_arg a = {.payload = payloads[1], .count_fd = -1};
-  memcpy(a.key, keys[1], 32);
-  ck_assert_int_eq(wr_cache_publish(c, keys[1], test_produce, &a, &fd, &err), 0); /* used now */
-  close(fd);
+  struct produce_arg a = produce_for(names[1], payloads[1]);
+  publish_ok(c, &a); /* used now */
   size_t removed;
   uint64_t freed;
   ck_assert_int_eq(wr_cache_gc(c, 64, &removed, &freed, &err), 0); /* room for "middle" (64 bytes) alone */
@@ -658,8 +669,7 @@ START_TEST(ls_gc_clear_verify) {
   ck_assert(v[0].compiling && !v[0].present);
   free(v);
   close(lock);
-  wr_cache_close(c);
-  remove_dir();
+  close_and_remove(c);
 }
 END_TEST
 

@@ -164,6 +164,9 @@ static void run(wr_exec *ex, wr_funcinst *entry) {
   { FT a = of(S(2)); S(1) = store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); ip += 4; NEXT(); }
 #define AS_U32(x) ((uint64_t)(uint32_t)(x))
 #define AS_U64(x) ((uint64_t)(x))
+#define TRUNC_OP(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store) L_##op: TRUNC(FT, of, IT, lo_ok, hi_ok, store)
+#define TRUNC_SAT_OP(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store) \
+  L_##sat: TRUNC_SAT(FT, of, IT, lo_ok, hi_ok, min, max, store)
 
 L_BASE: /* offset 0, what exit_code holds: the entry frame returns here */
   return;
@@ -433,16 +436,10 @@ L_F64_MAX: BIN_F64(wr_fmax(a, b))
 L_F64_COPYSIGN: BIN_I64((a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
 
 L_I32_WRAP_I64: UN_I32(a)
-L_I32_TRUNC_F32_S: TRUNC(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, AS_U32)
-L_I32_TRUNC_F32_U: TRUNC(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, AS_U32)
-L_I32_TRUNC_F64_S: TRUNC(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, AS_U32)
-L_I32_TRUNC_F64_U: TRUNC(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, AS_U32)
+WR_TRUNC_I32_OPS(TRUNC_OP)
 L_I64_EXTEND_I32_S: UN_I64((int64_t)(int32_t)a)
 L_I64_EXTEND_I32_U: UN_I64((uint32_t)a)
-L_I64_TRUNC_F32_S: TRUNC(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, AS_U64)
-L_I64_TRUNC_F32_U: TRUNC(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, AS_U64)
-L_I64_TRUNC_F64_S: TRUNC(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, AS_U64)
-L_I64_TRUNC_F64_U: TRUNC(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, AS_U64)
+WR_TRUNC_I64_OPS(TRUNC_OP)
 L_F32_CONVERT_I32_S: UN(uint64_t, bits_f32, (float)(int32_t)a)
 L_F32_CONVERT_I32_U: UN(uint64_t, bits_f32, (float)(uint32_t)a)
 L_F32_CONVERT_I64_S: UN(uint64_t, bits_f32, (float)(int64_t)a)
@@ -459,14 +456,8 @@ L_I64_EXTEND8_S: UN_I64((int64_t)(int8_t)a)
 L_I64_EXTEND16_S: UN_I64((int64_t)(int16_t)a)
 L_I64_EXTEND32_S: UN_I64((int64_t)(int32_t)a)
 
-L_I32_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, INT32_MIN, INT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, 0, UINT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, INT32_MIN, INT32_MAX, AS_U32)
-L_I32_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, 0, UINT32_MAX, AS_U32)
-L_I64_TRUNC_SAT_F32_S: TRUNC_SAT(float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, INT64_MIN, INT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F32_U: TRUNC_SAT(float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, 0, UINT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F64_S: TRUNC_SAT(double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, INT64_MIN, INT64_MAX, AS_U64)
-L_I64_TRUNC_SAT_F64_U: TRUNC_SAT(double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, UINT64_MAX, AS_U64)
+WR_TRUNC_I32_OPS(TRUNC_SAT_OP)
+WR_TRUNC_I64_OPS(TRUNC_SAT_OP)
 
   /* ---- bulk memory and tables: op d s n imm... (runtime/bulk.c) ---------------- */
 L_MEMORY_INIT: {

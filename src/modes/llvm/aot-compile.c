@@ -13,31 +13,15 @@
  * functions compiled on their own threads and LLVM contexts; each part is one
  * object, and the writer resolves the calls between them (global, hidden
  * wasm_func_N symbols). $WR_AOT_PARTS=N forces N parts, for tests. */
-#include <llvm-c/Analysis.h>
 #include <llvm-c/Target.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aot-cache/compiler.h"
 #include "aot-cache/image.h"
 #include "modes/llvm/llvm.h"
-
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static bool init_ok;
-
-static void init_llvm(void) {
-  init_ok = LLVMInitializeNativeTarget() == 0 && LLVMInitializeNativeAsmPrinter() == 0;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Hidden symbols and no library calls (see above). */
 static void prepare_functions(LLVMModuleRef M) {
@@ -53,72 +37,10 @@ static void prepare_functions(LLVMModuleRef M) {
 
 #define PART_MIN_CODE (32u * 1024) /* bytes of wasm code below which a part is not worth a thread */
 
-typedef struct part_job {
-  const wr_module *m;
-  const uint32_t *func_part; /* NULL when the module is one part */
-  uint32_t part;
-  int opt;
-  const char *triple, *cpu, *features;
-  LLVMMemoryBufferRef obj; /* the result */
-  double t_ir, t_opt, t_code;
-  wr_error err;
-  int rc;
-} part_job;
-
+/* A part on a thread of its own (wr_llvm_compile_part, in part.c). */
 static void *compile_part(void *arg) {
-  part_job *j = arg;
-  static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
-                                               LLVMCodeGenLevelAggressive};
-  double t0 = now();
-  char *msg = NULL;
-  LLVMContextRef C = LLVMContextCreate();
-  LLVMModuleRef M = LLVMModuleCreateWithNameInContext("wasm", C);
-  LLVMTargetMachineRef tm = NULL;
-  LLVMTargetDataRef layout = NULL;
-  LLVMTargetRef target;
-  if (LLVMGetTargetFromTriple(j->triple, &target, &msg)) {
-    j->rc = wr_err(&j->err, WR_ERR_UNSUPPORTED, "aot: target %s: %s", j->triple, msg ? msg : "unknown");
-    goto out;
-  }
-  tm = LLVMCreateTargetMachine(target, j->triple, j->cpu, j->features, levels[j->opt], LLVMRelocPIC,
-                               LLVMCodeModelSmall);
-  if (!tm) {
-    j->rc = wr_err(&j->err, WR_ERR_UNSUPPORTED, "aot: no target machine for %s (%s)", j->triple, j->cpu);
-    goto out;
-  }
-  layout = LLVMCreateTargetDataLayout(tm);
-  LLVMSetTarget(M, j->triple);
-  LLVMSetModuleDataLayout(M, layout);
-  if ((j->rc = wr_llvm_translate(M, j->m, j->func_part, j->part, j->cpu, j->features, &j->err)) < 0) goto out;
-  prepare_functions(M);
-  j->t_ir = now() - t0;
-  if (getenv("WR_LLVM_VERIFY") && LLVMVerifyModule(M, LLVMPrintMessageAction, NULL)) {
-    j->rc = wr_err(&j->err, WR_ERR_IO, "aot: the generated IR does not verify");
-    goto out;
-  }
-  if ((j->rc = wr_llvm_optimize(M, tm, j->opt, &j->err)) < 0) goto out;
-  j->t_opt = now() - t0 - j->t_ir;
-  if (getenv("WR_LLVM_DUMP")) LLVMDumpModule(M);
-  if (LLVMTargetMachineEmitToMemoryBuffer(tm, M, LLVMObjectFile, &msg, &j->obj)) {
-    j->rc = wr_err(&j->err, WR_ERR_IO, "aot: code generation: %s", msg ? msg : "unknown");
-    j->obj = NULL;
-  }
-  j->t_code = now() - t0 - j->t_ir - j->t_opt;
-out:
-  LLVMDisposeMessage(msg);
-  if (layout) LLVMDisposeTargetData(layout);
-  if (tm) LLVMDisposeTargetMachine(tm);
-  LLVMDisposeModule(M);
-  LLVMContextDispose(C);
+  wr_llvm_compile_part(arg);
   return NULL;
-}
-
-/* Cores this thread may run on. */
-static uint32_t cores(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) < 0) return 1;
-  int n = CPU_COUNT(&set);
-  return n > 0 ? (uint32_t)n : 1;
 }
 
 static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[32], const char *fingerprint,
@@ -127,19 +49,18 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
   wr_module *m = NULL;
   int rc = wr_module_load(wasm, len, &m, err);
   if (rc < 0) return rc;
-  pthread_once(&init_once, init_llvm);
-  if (!init_ok) {
+  if (!wr_llvm_init()) {
     wr_module_free(m);
     return wr_err(err, WR_ERR_UNSUPPORTED, "aot: LLVM has no native target in this build");
   }
-  double t0 = now();
+  double t0 = wr_llvm_now();
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   /* Parts: contiguous runs of functions of about equal code size. */
   uint64_t total = 0;
   for (uint32_t i = 0; i < ndef; i++) total += m->funcs[i].code_end - m->funcs[i].code;
   uint32_t nparts = (uint32_t)(total / PART_MIN_CODE);
   if (nparts > 1) {
-    uint32_t ncores = cores();
+    uint32_t ncores = wr_llvm_cores();
     if (nparts > ncores) nparts = ncores;
   }
   const char *env = getenv("WR_AOT_PARTS");
@@ -150,7 +71,7 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
   char *cpu = LLVMGetHostCPUName();
   char *features = LLVMGetHostCPUFeatures();
   uint32_t *func_part = NULL;
-  part_job *jobs = calloc(nparts, sizeof *jobs);
+  wr_llvm_part *jobs = calloc(nparts, sizeof *jobs);
   pthread_t *threads = calloc(nparts, sizeof *threads);
   bool *started = calloc(nparts, sizeof *started);
   wr_image_obj *objs = calloc(nparts, sizeof *objs);
@@ -167,15 +88,16 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
     }
   }
   for (uint32_t p = 0; p < nparts; p++) {
-    jobs[p] = (part_job){.m = m, .func_part = func_part, .part = p, .opt = opt, .triple = triple, .cpu = cpu,
-                         .features = features};
+    jobs[p] = (wr_llvm_part){.mode = "aot", .target_code = WR_ERR_UNSUPPORTED, .m = m, .func_part = func_part,
+                             .part = p, .opt = opt, .cg = opt, .triple = triple, .cpu = cpu, .features = features,
+                             .prepare = prepare_functions};
     /* Part 0 runs here; where a thread cannot be made, its part runs here too. */
     if (p > 0) started[p] = pthread_create(&threads[p], NULL, compile_part, &jobs[p]) == 0;
   }
-  compile_part(&jobs[0]);
+  wr_llvm_compile_part(&jobs[0]);
   for (uint32_t p = 1; p < nparts; p++) {
     if (started[p]) pthread_join(threads[p], NULL);
-    else compile_part(&jobs[p]);
+    else wr_llvm_compile_part(&jobs[p]);
   }
   double t_ir = 0, t_opt = 0, t_code = 0;
   size_t objsize = 0;
@@ -196,7 +118,7 @@ static int compile(const uint8_t *wasm, size_t len, int opt, const uint8_t key[3
     fprintf(stderr,
             "wasm-run: aot: %u functions (%llu bytes of code) compiled in %.1f ms on %u threads (thread time: IR "
             "%.1f, optimisation %.1f, code %.1f ms), objects %zu bytes\n",
-            ndef, (unsigned long long)total, (now() - t0) * 1e3, nparts, t_ir * 1e3, t_opt * 1e3, t_code * 1e3,
+            ndef, (unsigned long long)total, (wr_llvm_now() - t0) * 1e3, nparts, t_ir * 1e3, t_opt * 1e3, t_code * 1e3,
             objsize);
 out:
   for (uint32_t p = 0; jobs && p < nparts; p++)

@@ -5,17 +5,14 @@
  * wasm_entry_N. Where the process may not make executable memory, the instance
  * runs under the fast interpreter instead, after one line on stderr (the fallback
  * rule of DESIGN.md section 1). */
-#include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "modes/llvm/llvm.h"
 #include "modes/llvm/rt.h"
@@ -69,13 +66,6 @@ static int llvm_error(wr_error *err, const char *what, LLVMErrorRef e) {
   return rc;
 }
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static bool init_ok;
-
-static void init_llvm(void) {
-  init_ok = LLVMInitializeNativeTarget() == 0 && LLVMInitializeNativeAsmPrinter() == 0;
-}
-
 static void llvm_release(wr_instance *inst) {
   llvm_inst *li = inst->mode_data;
   if (!li) return;
@@ -99,12 +89,6 @@ static int fall_back_to_fast(wr_instance *inst, const char *reason, wr_error *er
   return wr_fast_ops.prepare ? wr_fast_ops.prepare(inst, err) : 0;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The module is split into parts of neighbouring functions (neighbours call each
  * other most, and stay inlinable), each translated, optimised and compiled to an
  * object in its own LLVM context and TargetMachine, on up to one thread per core;
@@ -122,59 +106,11 @@ static double now(void) {
 #define BIG_FUNC_CODE (4u * 1024)
 
 typedef struct part_job {
-  const wr_module *m;
-  const uint32_t *func_part; /* NULL when the module is one part */
-  uint32_t part;
-  int opt, cg; /* the pipeline's level (0 to 3, or WR_LLVM_OPT_CHEAP) and the code generator's (0 to 3) */
+  wr_llvm_part c;
   uint64_t code; /* bytes of wasm code: the costliest parts start first (part_cost) */
-  const char *triple, *cpu, *features, *layout;
-  LLVMMemoryBufferRef obj; /* the result */
-  double t_ir, t_opt, t_code;
-  wr_error err;
-  int rc;
 } part_job;
 
-static void *compile_part(void *arg) {
-  part_job *j = arg;
-  double t0 = now();
-  LLVMContextRef C = LLVMContextCreate();
-  LLVMModuleRef M = LLVMModuleCreateWithNameInContext("wasm", C);
-  LLVMTargetMachineRef tm = NULL;
-  LLVMTargetRef target;
-  char *msg = NULL;
-  LLVMSetTarget(M, j->triple);
-  LLVMSetDataLayout(M, j->layout);
-  if (LLVMGetTargetFromTriple(j->triple, &target, &msg)) {
-    j->rc = wr_err(&j->err, WR_ERR_IO, "llvm-jit: target %s: %s", j->triple, msg ? msg : "unknown");
-    goto out;
-  }
-  static const LLVMCodeGenOptLevel cg_levels[4] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
-                                                  LLVMCodeGenLevelDefault, LLVMCodeGenLevelAggressive};
-  tm = LLVMCreateTargetMachine(target, j->triple, j->cpu, j->features, cg_levels[j->cg], LLVMRelocPIC,
-                               LLVMCodeModelSmall);
-  if ((j->rc = wr_llvm_translate(M, j->m, j->func_part, j->part, j->cpu, j->features, &j->err)) < 0) goto out;
-  j->t_ir = now() - t0;
-  if (getenv("WR_LLVM_VERIFY") && LLVMVerifyModule(M, LLVMPrintMessageAction, NULL)) {
-    j->rc = wr_err(&j->err, WR_ERR_IO, "llvm-jit: the generated IR does not verify");
-    goto out;
-  }
-  if ((j->rc = wr_llvm_optimize(M, tm, j->opt, &j->err)) < 0) goto out;
-  j->t_opt = now() - t0 - j->t_ir;
-  if (getenv("WR_LLVM_DUMP")) LLVMDumpModule(M);
-  if (LLVMTargetMachineEmitToMemoryBuffer(tm, M, LLVMObjectFile, &msg, &j->obj)) {
-    j->rc = wr_err(&j->err, WR_ERR_IO, "llvm-jit: code generation: %s", msg ? msg : "unknown");
-    j->obj = NULL;
-  }
-  j->t_code = now() - t0 - j->t_ir - j->t_opt;
-out:
-  LLVMDisposeMessage(msg);
-  if (tm) LLVMDisposeTargetMachine(tm);
-  LLVMDisposeModule(M);
-  LLVMContextDispose(C);
-  return NULL;
-}
-
-static uint64_t part_cost(const part_job *j) { return j->opt == WR_LLVM_OPT_CHEAP ? j->code : j->code * 6; }
+static uint64_t part_cost(const part_job *j) { return j->c.opt == WR_LLVM_OPT_CHEAP ? j->code : j->code * 6; }
 
 /* The parts not yet taken, for the compiling threads. */
 typedef struct part_queue {
@@ -187,27 +123,19 @@ typedef struct part_queue {
 static void *compile_parts(void *arg) {
   part_queue *q = arg;
   uint32_t i;
-  while ((i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED)) < q->njobs) compile_part(&q->jobs[q->order[i]]);
+  while ((i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED)) < q->njobs)
+    wr_llvm_compile_part(&q->jobs[q->order[i]].c);
   return NULL;
-}
-
-/* Cores this thread may run on (sched_getaffinity: one system call, no /sys). */
-static uint32_t cores(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) < 0) return 1;
-  int n = CPU_COUNT(&set);
-  return n > 0 ? (uint32_t)n : 1;
 }
 
 static int llvm_prepare(wr_instance *inst, wr_error *err) {
   char reason[160];
   if (!wr_execmem_allowed(reason, sizeof reason)) return fall_back_to_fast(inst, reason, err);
-  pthread_once(&init_once, init_llvm);
-  if (!init_ok) return wr_err(err, WR_ERR_IO, "llvm-jit: LLVM has no native target in this build");
+  if (!wr_llvm_init()) return wr_err(err, WR_ERR_IO, "llvm-jit: LLVM has no native target in this build");
 
   const wr_module *m = inst->module;
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
-  double t0 = now();
+  double t0 = wr_llvm_now();
   llvm_inst *li = calloc(1, sizeof *li);
   if (!li) return wr_err(err, WR_ERR_NOMEM, "out of memory");
   li->entries = calloc(ndef + 1, sizeof *li->entries);
@@ -241,7 +169,7 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
     tier_code[func_part[i]] += size;
     total += size;
   }
-  uint32_t ncores = total > part_code ? cores() : 1; /* (small modules ask no system call) */
+  uint32_t ncores = total > part_code ? wr_llvm_cores() : 1; /* (small modules ask no system call) */
   const char *env = getenv("WR_LLVM_THREADS");
   if (env && atoi(env) > 0 && (uint32_t)atoi(env) < ncores) ncores = (uint32_t)atoi(env);
   uint32_t tier_parts[2], nparts = 0;
@@ -275,9 +203,10 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
   }
   for (uint32_t p = 0; p < nparts; p++) {
     bool cheap = p >= tier_parts[0];
-    jobs[p] = (part_job){.m = m, .func_part = func_part, .part = p, .opt = cheap ? WR_LLVM_OPT_CHEAP : opt,
-                         .cg = cheap ? 0 : opt, .triple = triple, .cpu = cpu, .features = features,
-                         .layout = LLVMOrcLLJITGetDataLayoutStr(li->jit)};
+    jobs[p].c = (wr_llvm_part){.mode = "llvm-jit", .target_code = WR_ERR_IO, .m = m, .func_part = func_part,
+                               .part = p, .opt = cheap ? WR_LLVM_OPT_CHEAP : opt, .cg = cheap ? 0 : opt,
+                               .triple = triple, .cpu = cpu, .features = features,
+                               .layout = LLVMOrcLLJITGetDataLayoutStr(li->jit)};
   }
   for (uint32_t i = 0; i < ndef; i++) jobs[func_part ? func_part[i] : 0].code += m->funcs[i].code_end - m->funcs[i].code;
   part_queue q = {.jobs = jobs, .njobs = nparts, .order = malloc(nparts * sizeof *q.order)};
@@ -303,16 +232,16 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
   free(q.order);
   double t_ir = 0, t_opt = 0, t_code = 0;
   for (uint32_t p = 0; p < nparts; p++) {
-    t_ir += jobs[p].t_ir, t_opt += jobs[p].t_opt, t_code += jobs[p].t_code;
-    if (jobs[p].rc < 0 && rc == 0) {
-      rc = jobs[p].rc;
-      if (err) *err = jobs[p].err;
+    t_ir += jobs[p].c.t_ir, t_opt += jobs[p].c.t_opt, t_code += jobs[p].c.t_code;
+    if (jobs[p].c.rc < 0 && rc == 0) {
+      rc = jobs[p].c.rc;
+      if (err) *err = jobs[p].c.err;
     }
   }
   for (uint32_t p = 0; p < nparts; p++) {
-    if (!jobs[p].obj) continue;
-    LLVMMemoryBufferRef obj = jobs[p].obj;
-    jobs[p].obj = NULL;
+    if (!jobs[p].c.obj) continue;
+    LLVMMemoryBufferRef obj = jobs[p].c.obj;
+    jobs[p].c.obj = NULL;
     if (rc < 0) {
       LLVMDisposeMemoryBuffer(obj);
     } else if ((e = LLVMOrcLLJITAddObjectFile(li->jit, LLVMOrcLLJITGetMainJITDylib(li->jit), obj))) {
@@ -333,7 +262,7 @@ static int llvm_prepare(wr_instance *inst, wr_error *err) {
   }
   li->api.entries = li->entries;
   if (getenv("WR_LLVM_STATS")) { /* one line, read by bench/run-bench.sh */
-    double ms = (now() - t0) * 1e3;
+    double ms = (wr_llvm_now() - t0) * 1e3;
     fprintf(stderr,
             "wasm-run: llvm-jit: compiled %u functions (%llu bytes of wasm code) in %.1f ms on %u threads, "
             "%.0f KB/s (thread time: IR %.1f, optimisation %.1f, code %.1f ms)\n",
