@@ -41,44 +41,28 @@ H(F32_MAX) { UNUSED; return bits_f32(wr_fmaxf(f32_of(a_), f32_of(b_))); }
 H(F64_MIN) { UNUSED; return bits_f64(wr_fmin(f64_of(a_), f64_of(b_))); }
 H(F64_MAX) { UNUSED; return bits_f64(wr_fmax(f64_of(a_), f64_of(b_))); }
 
-#define TRUNC(name, FT, of, IT, lo_ok, hi_ok, store)            \
-  H(name) {                                                     \
-    UNUSED;                                                     \
-    FT a = of(a_);                                              \
-    if (isnan(a)) FJ_TRAP(ctx, INVALID_CONVERSION, func);       \
-    if (!(lo_ok && hi_ok)) FJ_TRAP(ctx, INT_OVERFLOW, func);    \
-    return store((IT)a);                                        \
+/* The truncations with the spec's bounds, from numeric.h's lists (one per pair of
+ * trapping and saturating row). */
+#define TRUNC(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store) \
+  H(op) {                                                         \
+    UNUSED;                                                       \
+    FT a = of(a_);                                                \
+    if (isnan(a)) FJ_TRAP(ctx, INVALID_CONVERSION, func);         \
+    if (!(lo_ok && hi_ok)) FJ_TRAP(ctx, INT_OVERFLOW, func);      \
+    return store((IT)a);                                          \
   }
-#define TRUNC_SAT(name, FT, of, IT, lo_ok, hi_ok, min, max, store)                     \
-  H(name) {                                                                            \
-    UNUSED;                                                                            \
-    FT a = of(a_);                                                                     \
+#define TRUNC_SAT(op, sat, FT, of, IT, lo_ok, hi_ok, min, max, store)                     \
+  H(sat) {                                                                               \
+    UNUSED;                                                                              \
+    FT a = of(a_);                                                                       \
     return store(isnan(a) ? (IT)0 : !(lo_ok) ? (IT)(min) : !(hi_ok) ? (IT)(max) : (IT)a); \
   }
 #define AS_U32(x) ((uint64_t)(uint32_t)(x))
 #define AS_U64(x) ((uint64_t)(x))
-TRUNC(I32_TRUNC_F32_S, float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, AS_U32)
-TRUNC(I32_TRUNC_F32_U, float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, AS_U32)
-TRUNC(I32_TRUNC_F64_S, double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, AS_U32)
-TRUNC(I32_TRUNC_F64_U, double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, AS_U32)
-TRUNC(I64_TRUNC_F32_S, float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f, AS_U64)
-TRUNC(I64_TRUNC_F32_U, float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, AS_U64)
-TRUNC(I64_TRUNC_F64_S, double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0, AS_U64)
-TRUNC(I64_TRUNC_F64_U, double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, AS_U64)
-TRUNC_SAT(I32_TRUNC_SAT_F32_S, float, f32_of, int32_t, a >= -2147483648.0f, a < 2147483648.0f, INT32_MIN, INT32_MAX,
-          AS_U32)
-TRUNC_SAT(I32_TRUNC_SAT_F32_U, float, f32_of, uint32_t, a > -1.0f, a < 4294967296.0f, 0, UINT32_MAX, AS_U32)
-TRUNC_SAT(I32_TRUNC_SAT_F64_S, double, f64_of, int32_t, a > -2147483649.0, a < 2147483648.0, INT32_MIN, INT32_MAX,
-          AS_U32)
-TRUNC_SAT(I32_TRUNC_SAT_F64_U, double, f64_of, uint32_t, a > -1.0, a < 4294967296.0, 0, UINT32_MAX, AS_U32)
-TRUNC_SAT(I64_TRUNC_SAT_F32_S, float, f32_of, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f,
-          INT64_MIN, INT64_MAX, AS_U64)
-TRUNC_SAT(I64_TRUNC_SAT_F32_U, float, f32_of, uint64_t, a > -1.0f, a < 18446744073709551616.0f, 0, UINT64_MAX,
-          AS_U64)
-TRUNC_SAT(I64_TRUNC_SAT_F64_S, double, f64_of, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0,
-          INT64_MIN, INT64_MAX, AS_U64)
-TRUNC_SAT(I64_TRUNC_SAT_F64_U, double, f64_of, uint64_t, a > -1.0, a < 18446744073709551616.0, 0, UINT64_MAX,
-          AS_U64)
+WR_TRUNC_I32_OPS(TRUNC)
+WR_TRUNC_I64_OPS(TRUNC)
+WR_TRUNC_I32_OPS(TRUNC_SAT)
+WR_TRUNC_I64_OPS(TRUNC_SAT)
 H(F32_CONVERT_I64_U) { UNUSED; return bits_f32((float)a_); }
 H(F64_CONVERT_I64_U) { UNUSED; return bits_f64((double)a_); }
 
