@@ -57,36 +57,54 @@ static void emit_epilogue(jc *t) {
  * enclosing loop, counting up to 4), i32 and i64 ones in GP registers, f32, f64 and
  * v128 ones in xmm12..xmm15, all found by one scan of the body. A local used only
  * outside loops is not worth the save and restore of a register on every call. */
+/* The immediate kind of each one-byte opcode (for the scan: no lookup call). The
+ * kind is pasted in OP itself, before compile.h's NONE could expand. */
+#define IMM_ROW_0x00(code, kind) [code] = kind,
+#define IMM_ROW_0xFC(code, kind)
+#define IMM_ROW_0xFD(code, kind)
+static const uint8_t imm_of[256] = {
+#define OP(n, text, prefix, code, imm, ...) IMM_ROW_##prefix(code, WR_IMM_##imm)
+#include "wasm/opcodes.def"
+#undef OP
+};
+
 static void choose_pinned(jc *t, uint32_t nlocals) {
   static const uint8_t pinnable[] = {RBX, R12, R13, RBP};
+  const uint8_t *ip = t->fn->code, *end = t->fn->code_end;
+  if (!memchr(ip, 0x03, (size_t)(end - ip))) return; /* no loop opcode: nothing to pin */
   uint64_t *w = calloc(nlocals ? nlocals : 1, sizeof *w);
   uint8_t *loops = malloc(64); /* per open block: whether it is a loop */
   uint32_t cap = 64, depth = 0, in_loops = 0;
-  const uint8_t *ip = t->fn->code;
-  while (w && loops && ip < t->fn->code_end) {
-    uint8_t b0 = *ip++, prefix = 0;
-    uint32_t c = b0;
-    if (b0 == 0xFC || b0 == 0xFD) {
-      prefix = b0;
-      c = wr_uleb32_unchecked(&ip);
-    }
-    if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
-      if (depth == cap) {
-        uint8_t *l = realloc(loops, cap *= 2);
-        if (!l) break;
-        loops = l;
+  while (w && loops && ip < end) {
+    uint8_t b0 = *ip++;
+    switch (b0) {
+      case 0x02: case 0x03: case 0x04:
+        if (depth == cap) {
+          uint8_t *l = realloc(loops, cap *= 2);
+          if (!l) goto out;
+          loops = l;
+        }
+        loops[depth++] = b0 == 0x03;
+        in_loops += b0 == 0x03;
+        wr_skip_imm(&ip, WR_IMM_BLOCK);
+        break;
+      case 0x0B:
+        if (depth) in_loops -= loops[--depth];
+        break;
+      case 0x20: case 0x21: case 0x22: {
+        uint32_t l = wr_uleb32_unchecked(&ip);
+        if (in_loops) w[l] += UINT64_C(1) << (3 * (in_loops < 4 ? in_loops : 4));
+        break;
       }
-      loops[depth++] = c == 0x03;
-      in_loops += c == 0x03;
-    } else if (prefix == 0 && c == 0x0B && depth) {
-      in_loops -= loops[--depth];
-    } else if (prefix == 0 && c >= 0x20 && c <= 0x22) {
-      const uint8_t *p = ip;
-      uint32_t l = wr_uleb32_unchecked(&p);
-      if (in_loops) w[l] += UINT64_C(1) << (3 * (in_loops < 4 ? in_loops : 4));
+      case 0xFC: case 0xFD: {
+        uint32_t c = wr_uleb32_unchecked(&ip);
+        const wr_opinfo *info = wr_opcode_info(b0, c);
+        wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+        break;
+      }
+      default:
+        if (imm_of[b0] != WR_IMM_NONE) wr_skip_imm(&ip, imm_of[b0]);
     }
-    const wr_opinfo *info = wr_opcode_info(prefix, c);
-    wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
   }
   for (int xmm = 0; xmm < 2; xmm++) {
     for (unsigned k = 0; w && loops && k < 4; k++) {
@@ -97,6 +115,7 @@ static void choose_pinned(jc *t, uint32_t nlocals) {
       }
       if (best == UINT32_MAX) break;
       if (xmm) {
+        t->pinx_local[t->npinx] = best;
         t->pin[best] = (int8_t)(XMM(XMM_PIN0) + t->npinx++);
       } else {
         t->pin[best] = (int8_t)pinnable[k];
@@ -104,6 +123,7 @@ static void choose_pinned(jc *t, uint32_t nlocals) {
       }
     }
   }
+out:
   free(w);
   free(loops);
 }

@@ -80,6 +80,7 @@ typedef struct jc {
   int8_t *pin;
   uint8_t pin_regs[4], npin; /* GP, pushed */
   uint8_t npinx;             /* XMM: xmm12.. up, saved at xsave */
+  uint32_t pinx_local[4];    /* the local in xmm12 + k */
   uint32_t xsave;            /* slot of the XMM save area (2 slots each) */
   uint32_t caching;      /* registers with reg_local >= 0 */
   int32_t trap_chain[WR_TRAP_COUNT];

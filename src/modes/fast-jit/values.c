@@ -58,10 +58,9 @@ void fj_call_api(jc *t, int32_t off) {
 /* The pinned XMM locals to their slots (before a call of C, which may clobber
  * every XMM register), or (restore) back from them. */
 void fj_save_pinned_xmm(jc *t, bool restore) {
-  uint32_t n = t->npinx ? t->m->types[t->fn->type_idx].nparams + t->fn->nlocals : 0;
-  for (uint32_t l = 0; l < n; l++) {
+  for (unsigned k = 0; k < t->npinx; k++) {
+    uint32_t l = t->pinx_local[k];
     int r = t->pin[l];
-    if (r < 16) continue;
     uint8_t ty = type_of(t->fn->local_types[l]);
     xrm s = slot_mem(local_slot(t, l));
     if (!restore) fj_store_reg(t, s, r, ty);
