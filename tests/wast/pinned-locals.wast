@@ -5,9 +5,10 @@
 ;; after being overwritten; references to a pinned local still on the operand stack
 ;; when local.set/tee overwrites it; direct, indirect, recursive and host calls from
 ;; loops into callees that pin the same registers; a trapping callee; pinned locals as
-;; memory addresses, shift counts, divisors, in i64/i32 conversions, reinterpreted to
-;; and from floats, in select/br_if/br_table; nested loops; v128 locals shifting the
-;; frame slots; stack exhaustion; functions with more parameters than argument registers.
+;; memory addresses, shift counts, divisors, in i64/i32 conversions, sign extensions
+;; (rbp's low byte) and int-to-float conversions, reinterpreted to and from floats, in
+;; select/br_if/br_table; nested loops; v128 locals shifting the frame slots; stack
+;; exhaustion; functions with more parameters than argument registers.
 
 (module
   (import "spectest" "print_i32" (func $print (param i32)))
@@ -320,6 +321,42 @@
       (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
     (i32.add (local.get $s) (call $deep (i32.add (local.get $n) (local.get $i)))))
 
+  ;; Sign extension and int-to-float conversion straight from pinned registers: in
+  ;; ext8 and ext64 the loop counter i and s and t rank first (ties go to the lower
+  ;; index), so the parameter, used once, is pinned last, in rbp (its low byte bpl
+  ;; needs a REX prefix). Three rounds of s += 2t + i with t = extend8_s(x): 6t + 3.
+  (func (export "ext8") (param $x i32) (result i32)
+    (local $i i32) (local $s i32) (local $t i32)
+    (loop $l
+      (local.set $t (i32.extend8_s (local.get $x)))
+      (local.set $s (i32.add (local.get $s) (i32.add (local.get $t) (local.get $t))))
+      (local.set $s (i32.add (local.get $s) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 3))))
+    (local.get $s))
+  ;; The same with i64.extend8_s, plus extend16_s and extend32_s of y once after.
+  (func (export "ext64") (param $y i64) (result i64)
+    (local $i i32) (local $s i64) (local $t i64)
+    (loop $l
+      (local.set $t (i64.extend8_s (local.get $y)))
+      (local.set $s (i64.add (local.get $s) (i64.add (local.get $t) (local.get $t))))
+      (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 3))))
+    (i64.add (local.get $s)
+      (i64.add (i64.mul (i64.extend16_s (local.get $y)) (i64.const 1000)) (i64.extend32_s (local.get $y)))))
+  ;; Two rounds of d += convert_i32_s(x) + convert_i64_s(y) + convert_i32_u(x), x and
+  ;; y pinned, d (f64) in its slot.
+  (func (export "cvt") (param $x i32) (param $y i64) (result f64)
+    (local $i i32) (local $d f64)
+    (loop $l
+      (local.set $d (f64.add (local.get $d)
+        (f64.add (f64.add (f64.convert_i32_s (local.get $x)) (f64.convert_i64_s (local.get $y)))
+                 (f64.convert_i32_u (local.get $x)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+    (local.get $d))
+
   ;; Nine parameters (more than the six argument registers): the loop uses p2, p5,
   ;; p7 and p8 (pinned), the others are read once. For k < 4: p7 = p7*2 + p2,
   ;; p8 = p8 + extend_u(p5) (i64), p5 = p5 xor k, p2 = p2 + 1. The result weights
@@ -421,3 +458,12 @@
 (assert_return (invoke "many" (i32.const -1) (i64.const -2) (i32.const 0x7fffffff) (i64.const 0x100000000)
                               (i32.const -5) (i32.const 0xfff0) (i64.const 3) (i32.const -9) (i64.const 0x10000000000))
                (i64.const 9962179393764))
+;; extend8_s(0x1ff80) = -128: 6 * -128 + 3; extend8_s(0x7f) = 127.
+(assert_return (invoke "ext8" (i32.const 0x1ff80)) (i32.const -765))
+(assert_return (invoke "ext8" (i32.const 0x7f)) (i32.const 765))
+;; y = 0x1_8000_ff80: extend8_s -128 (6 * -128 + 3 = -765), extend16_s -128
+;; (* 1000), extend32_s -2147418240 (0x8000ff80).
+(assert_return (invoke "ext64" (i64.const 0x18000ff80)) (i64.const -2147547005))
+(assert_return (invoke "ext64" (i64.const 0x7f)) (i64.const 127892))
+;; 2 * (-3 - 5 + 4294967293)
+(assert_return (invoke "cvt" (i32.const -3) (i64.const -5)) (f64.const 8589934570))
