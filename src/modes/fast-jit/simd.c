@@ -6,114 +6,35 @@
  * may read them as memory operands; frame slots are only 8-aligned and are read
  * with movdqu).
  *
- * The few rows whose wasm semantics have no short SSE4.1 form (8-bit shifts by a
- * computed count, i64x2.shr_s and the signed orderings of i64 lanes, which want
- * SSE4.2 or AVX-512, and the unsigned saturating truncations) call the shared lane
- * functions of simd.h through wrappers with the C calling convention: v128
- * operands in xmm0..xmm2, scalars and the lane index in rdi/rsi, the result in
- * xmm0 or rax. Every register is spilled first, as for the other helpers. */
+ * Only the 8-bit shifts by a computed count call C, simd.h's lane functions: x86
+ * has no 8-bit lane shifts (by a constant they are 16-bit shifts and a mask). */
 #ifdef __x86_64__ /* (the whole file: the mode exists on x86-64 only) */
 #include "modes/fast-jit/compile.h"
 #include "modes/simd.h"
 #include "wasm/leb.h"
 #include "wasm/opcodes.h"
 
-/* ---- the helpers: one wrapper per row that has no memory operand ------------- */
+/* ---- 8-bit shifts by a computed count: simd.h's, called ----------------------- */
 
-#define FJS_NONE_V128_____V128(n) static wr_v128 fjs_##n(wr_v128 a) { return wr_simd_##n(a); }
-#define FJS_NONE_V128_V128___V128(n) static wr_v128 fjs_##n(wr_v128 a, wr_v128 b) { return wr_simd_##n(a, b); }
-#define FJS_NONE_V128_V128_V128_V128(n) \
-  static wr_v128 fjs_##n(wr_v128 a, wr_v128 b, wr_v128 c) { return wr_simd_##n(a, b, c); }
-#define FJS_NONE_V128_____I32(n) static uint64_t fjs_##n(wr_v128 a) { return wr_simd_##n(a); }
-#define FJS_NONE_V128_I32___V128(n) static wr_v128 fjs_##n(wr_v128 a, uint64_t c) { return wr_simd_##n(a, c); }
-#define FJS_SPLAT(n) static wr_v128 fjs_##n(uint64_t x) { return wr_simd_##n(x); }
-#define FJS_NONE_I32_____V128(n) FJS_SPLAT(n)
-#define FJS_NONE_I64_____V128(n) FJS_SPLAT(n)
-#define FJS_NONE_F32_____V128(n) FJS_SPLAT(n)
-#define FJS_NONE_F64_____V128(n) FJS_SPLAT(n)
-#define FJS_EXTRACT(n) static uint64_t fjs_##n(wr_v128 a, unsigned l) { return wr_simd_##n(a, l); }
-#define FJS_LANE_V128_____I32(n) FJS_EXTRACT(n)
-#define FJS_LANE_V128_____I64(n) FJS_EXTRACT(n)
-#define FJS_LANE_V128_____F32(n) FJS_EXTRACT(n)
-#define FJS_LANE_V128_____F64(n) FJS_EXTRACT(n)
-#define FJS_REPLACE(n) static wr_v128 fjs_##n(wr_v128 a, uint64_t x, unsigned l) { return wr_simd_##n(a, x, l); }
-#define FJS_LANE_V128_I32___V128(n) FJS_REPLACE(n)
-#define FJS_LANE_V128_I64___V128(n) FJS_REPLACE(n)
-#define FJS_LANE_V128_F32___V128(n) FJS_REPLACE(n)
-#define FJS_LANE_V128_F64___V128(n) FJS_REPLACE(n)
-#define FJS_SHUFFLE_V128_V128___V128(n) \
-  static wr_v128 fjs_##n(wr_v128 a, wr_v128 b, const uint8_t *l) { return wr_simd_##n(a, b, l); }
-#define FJS_V128_______V128(n)
-#define FJS_MEMARG_I32_____V128(n)
-#define FJS_MEMARG_I32_V128____(n)
-#define FJS_MEMARG_LANE_I32_V128___V128(n)
-#define FJS_MEMARG_LANE_I32_V128____(n)
-/* (the immediate kinds are pasted at once: compile.h defines NONE) */
-#define FJS_ROW_0x00(...)
-#define FJS_ROW_0xFC(...)
-#define FJS_ROW_0xFD(n, wrapper) wrapper(n)
-#define OP(n, text, prefix, code, imm, align, lanes, p1, p2, p3, r) \
-  FJS_ROW_##prefix(n, FJS_##imm##_##p1##_##p2##_##p3##_##r)
-#include "wasm/opcodes.def"
-#undef OP
+static wr_v128 shl8(wr_v128 a, uint64_t n) { return wr_simd_I8X16_SHL(a, n); }
+static wr_v128 shr8_s(wr_v128 a, uint64_t n) { return wr_simd_I8X16_SHR_S(a, n); }
+static wr_v128 shr8_u(wr_v128 a, uint64_t n) { return wr_simd_I8X16_SHR_U(a, n); }
 
-/* Per 0xFD sub-opcode: the wrapper (NULL for memory rows and v128.const), its
- * operand count and result type (-1: none). */
-typedef struct simd_helper {
-  void *fn;
-  uint8_t nops;
-  int8_t rtype;
-} simd_helper;
-#define FJS_TY__ (-1)
-#define FJS_TY_I32 T_I32
-#define FJS_TY_I64 T_I64
-#define FJS_TY_F32 T_F32
-#define FJS_TY_F64 T_F64
-#define FJS_TY_V128 T_V128
-#define FJS_FN_NONE(n) (void *)fjs_##n
-#define FJS_FN_LANE(n) (void *)fjs_##n
-#define FJS_FN_SHUFFLE(n) (void *)fjs_##n
-#define FJS_FN_V128(n) NULL
-#define FJS_FN_MEMARG(n) NULL
-#define FJS_FN_MEMARG_LANE(n) NULL
-#define FJS_TAB_0x00(...)
-#define FJS_TAB_0xFC(...)
-#define FJS_TAB_0xFD(n, code, fn, t1, t2, t3, tr) [code] = {fn(n), (t1 >= 0) + (t2 >= 0) + (t3 >= 0), tr},
-static const simd_helper helpers[256] = {
-#define OP(n, text, prefix, code, imm, align, lanes, p1, p2, p3, r) \
-  FJS_TAB_##prefix(n, code, FJS_FN_##imm, FJS_TY_##p1, FJS_TY_##p2, FJS_TY_##p3, FJS_TY_##r)
-#include "wasm/opcodes.def"
-#undef OP
-};
-
-/* Calls the helper of row op with the top operands and the immediate (lane
- * index or pointer; imm_n: whether there is one), pushing its result. */
-static void call_helper(jc *t, uint32_t op, uint64_t imm, bool imm_n) {
-  static const uint8_t argreg[] = {RDI, RSI, RDX};
-  const simd_helper *h = &helpers[op];
+/* Calls fn(v128 below, count on top) with the C calling convention (the vector in
+ * xmm0, the count in rdi, the result in xmm0), every register spilled first as for
+ * the other helpers and the pinned XMM locals kept. */
+static void call_shift8(jc *t, wr_v128 (*fn)(wr_v128, uint64_t)) {
   fj_spill_regs(t);
-  uint32_t first = t->h - h->nops;
-  int nx = 0, ng = 0;
-  for (uint32_t k = 0; k < h->nops; k++) {
-    if (t->st[first + k].type == T_V128) fj_load_into(t, XMM(nx++), first + k);
-    else fj_load_into(t, argreg[ng++], first + k);
-  }
-  if (imm_n) fj_mov_imm(t, argreg[ng], imm);
+  fj_load_into(t, XMM(0), t->h - 2);
+  fj_load_into(t, RDI, t->h - 1);
   fj_save_pinned_xmm(t, false);
-  fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)h->fn);
+  fj_mov_imm(t, RAX, (uint64_t)(uintptr_t)fn);
   x_rm(E(t), XF_CALL_RM64, 0, xr(RAX));
   fj_save_pinned_xmm(t, true);
-  fj_popn(t, h->nops);
-  if (h->rtype == T_V128) {
-    int r = fj_alloc_xmm(t);
-    rr(t, XF_MOVAPS_X_X, r - 16, 0);
-    fj_push_reg(t, T_V128, r);
-  } else if (h->rtype >= 0) {
-    int r = fj_alloc_for(t, (uint8_t)h->rtype);
-    if (r >= 16) rr(t, h->rtype == T_F32 ? XF_MOVD_X_RM32 : XF_MOVQ_X_RM64, r - 16, RAX);
-    else rr(t, XF_MOV_R64_RM, r, RAX);
-    fj_push_reg(t, (uint8_t)h->rtype, r);
-  }
+  fj_popn(t, 2);
+  int r = fj_alloc_xmm(t);
+  rr(t, XF_MOVAPS_X_X, r - 16, 0);
+  fj_push_reg(t, T_V128, r);
 }
 
 /* ---- the constant pool ------------------------------------------------------- */
@@ -466,6 +387,59 @@ static bool shift8(jc *t, uint32_t op) {
   return true;
 }
 
+/* Signed a > b of 64-bit lanes without SSE4.2's pcmpgtq: where the high halves
+ * differ their order decides, where they are equal the borrow of b - a (its high
+ * half is all ones exactly when a's low half is the larger). Swapped for lt,
+ * negated (inv) for le and ge. */
+static void gt64(jc *t, bool swap, bool inv) {
+  uint32_t ai = t->h - 2, bi = t->h - 1;
+  if (swap) ai = t->h - 1, bi = t->h - 2;
+  lock2(t);
+  int b = src(t, bi, 1);
+  int r = dest(t, ai) - 16;
+  int tmp = fj_alloc_xmm(t) - 16;
+  rr(t, XF_MOVAPS_X_X, 0, b);
+  rr(t, XF_PSUBQ, 0, r); /* b - a */
+  rr(t, XF_MOVAPS_X_X, tmp, r);
+  rr(t, XF_PCMPEQD, tmp, b);
+  rr(t, XF_PAND, tmp, 0);
+  rr(t, XF_PCMPGTD, r, b);
+  rr(t, XF_POR, r, tmp);
+  wr_xemit(E(t), XF_PSHUFD, r, xr(r), 0xF5, 0); /* each high half's answer to both halves */
+  if (inv) not_reg(t, r);
+  done(t, 2, r + 16);
+}
+
+/* i64x2.shr_s: a logical shift, with the sign (made from each lane's high half)
+ * shifted left by 64 - n into the vacated bits (by 64: nothing, for n = 0). */
+static void sar64(jc *t) {
+  uint32_t ci = t->h - 1, vi = t->h - 2;
+  ventry *c = &t->st[ci];
+  lock2(t);
+  int r = dest(t, vi) - 16;
+  wr_xemit(E(t), XF_PSHUFD, 1, xr(r), 0xF5, 0);
+  mi(t, XF_PSRAD_I, xr(1), 31);
+  if (c->kind == L_CONST) {
+    unsigned n = (unsigned)c->val & 63;
+    if (n) {
+      mi(t, XF_PSRLQ_I, xr(r), n);
+      mi(t, XF_PSLLQ_I, xr(1), 64 - n);
+      rr(t, XF_POR, r, 1);
+    }
+  } else {
+    fj_load_into(t, RCX, ci);
+    mi(t, XF_AND_RM32_I8, xr(RCX), 63);
+    rr(t, XF_MOVD_X_RM32, 0, RCX);
+    rr(t, XF_PSRLQ, r, 0);
+    wr_xemit(E(t), XF_NEG_RM32, 0, xr(RCX), 0, 0);
+    mi(t, XF_ADD_RM32_I8, xr(RCX), 64);
+    rr(t, XF_MOVD_X_RM32, 0, RCX);
+    rr(t, XF_PSLLQ, 1, 0);
+    rr(t, XF_POR, r, 1);
+  }
+  done(t, 2, r + 16);
+}
+
 /* Constants of four f32 / two f64 lanes (bit patterns). */
 static xrm splat32(jc *t, uint32_t v) {
   uint32_t b[4] = {v, v, v, v};
@@ -740,9 +714,15 @@ int fj_simd(jc *t, uint32_t op, const uint8_t **ip) {
     case WR_OP_I32X4_SHR_U: shift(t, XF_PSRLD, XF_PSRLD_I, 32); return 0;
     case WR_OP_I64X2_SHL: shift(t, XF_PSLLQ, XF_PSLLQ_I, 64); return 0;
     case WR_OP_I64X2_SHR_U: shift(t, XF_PSRLQ, XF_PSRLQ_I, 64); return 0;
+    case WR_OP_I64X2_SHR_S: sar64(t); return 0;
+    case WR_OP_I64X2_GT_S: gt64(t, false, false); return 0;
+    case WR_OP_I64X2_LT_S: gt64(t, true, false); return 0;
+    case WR_OP_I64X2_LE_S: gt64(t, false, true); return 0;
+    case WR_OP_I64X2_GE_S: gt64(t, true, true); return 0;
     case WR_OP_I8X16_SHL: case WR_OP_I8X16_SHR_S: case WR_OP_I8X16_SHR_U:
-      if (shift8(t, op)) return 0;
-      break; /* by a computed count: the helper */
+      if (!shift8(t, op))
+        call_shift8(t, op == WR_OP_I8X16_SHL ? shl8 : op == WR_OP_I8X16_SHR_S ? shr8_s : shr8_u);
+      return 0;
     case WR_OP_I8X16_POPCNT: { /* the two nibbles' counts from a 16-entry table (pshufb) */
       static const uint8_t nibble[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
       int r = dest(t, t->h - 1) - 16;
@@ -907,22 +887,47 @@ int fj_simd(jc *t, uint32_t op, const uint8_t **ip) {
       done(t, 1, r + 16);
       return 0;
     }
+    case WR_OP_I32X4_TRUNC_SAT_F32X4_U: {
+      /* NaN and negative lanes to 0; below 2^31 cvttps2dq is right; from 2^31 it
+       * gives 0x80000000, to which the conversion of x - 2^31 is or-ed; from 2^32
+       * all ones */
+      int r = dest(t, t->h - 1) - 16;
+      int tmp = fj_alloc_xmm(t) - 16;
+      rr(t, XF_PXOR, 0, 0);
+      rr(t, XF_MAXPS, r, 0);
+      rr(t, XF_MOVAPS_X_X, 1, r);
+      rm(t, XF_SUBPS, 1, splat32(t, 0x4F000000)); /* 2^31 */
+      rr(t, XF_CVTTPS2DQ, 1, 1);
+      rr(t, XF_MOVAPS_X_X, 0, r);
+      wr_xemit(E(t), XF_CMPPS, 0, splat32(t, 0x4F800000), 5, 0); /* !(x < 2^32) */
+      rr(t, XF_CVTTPS2DQ, r, r);
+      rr(t, XF_MOVAPS_X_X, tmp, r);
+      mi(t, XF_PSRAD_I, xr(tmp), 31);
+      rr(t, XF_PAND, 1, tmp);
+      rr(t, XF_POR, r, 1);
+      rr(t, XF_POR, r, 0);
+      done(t, 1, r + 16);
+      return 0;
+    }
+    case WR_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO: {
+      /* clamped to [0, 2^32 - 1] (NaN to 0), truncated, plus 2^52: the integer is
+       * then the low half of each double, moved to lanes 0 and 1 */
+      int r = dest(t, t->h - 1) - 16;
+      rr(t, XF_PXOR, 0, 0);
+      rr(t, XF_MAXPD, r, 0);
+      rm(t, XF_MINPD, r, splat64(t, UINT64_C(0x41EFFFFFFFE00000))); /* 4294967295.0 */
+      wr_xemit(E(t), XF_ROUNDPD, r, xr(r), 11, 0);
+      rm(t, XF_ADDPD, r, splat64(t, UINT64_C(0x4330000000000000))); /* 2^52 */
+      rr(t, XF_PXOR, 0, 0);
+      wr_xemit(E(t), XF_SHUFPS, r, xr(0), 0x08, 0);
+      done(t, 1, r + 16);
+      return 0;
+    }
     case WR_OP_F64X2_CONVERT_LOW_I32X4_S: un(t, XF_CVTDQ2PD, -1); return 0;
     case WR_OP_F32X4_DEMOTE_F64X2_ZERO: un(t, XF_CVTPD2PS, -1); return 0;
     case WR_OP_F64X2_PROMOTE_LOW_F32X4: un(t, XF_CVTPS2PD, -1); return 0;
   }
-  /* the rest: through simd.h */
-  if (op >= 256 || !helpers[op].fn) return -1;
-  const wr_opinfo *info = wr_opcode_info(0xFD, op);
-  if (info->imm == WR_IMM_LANE) {
-    call_helper(t, op, *(*ip)++, true);
-  } else if (info->imm == WR_IMM_SHUFFLE) {
-    call_helper(t, op, (uint64_t)(uintptr_t)*ip, true);
-    *ip += 16;
-  } else {
-    call_helper(t, op, 0, false);
-  }
-  return 0;
+  return -1; /* (no 0xFD row is left: a row opcodes.def gains later) */
 }
 
 #endif
