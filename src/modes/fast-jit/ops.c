@@ -153,10 +153,11 @@ xrm fj_address(jc *t, uint32_t off) {
   } else {
     int r;
     if ((int32_t)i == t->flags_at) fj_materialize_flags(t);
-    if (e->kind == L_REG) {
-      r = e->reg;
+    xrm m = e->kind == L_REG ? xr(e->reg) : fj_mem_of(t, i);
+    if (!m.mem) { /* a register (or a pinned local's), the i32 zero-extended in it */
+      r = m.reg;
     } else {
-      rm(t, XF_MOV_R32_RM, RDX, fj_mem_of(t, i));
+      rm(t, XF_MOV_R32_RM, RDX, m);
       r = RDX;
     }
     if (off <= INT32_MAX) {
