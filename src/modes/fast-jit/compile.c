@@ -72,17 +72,22 @@ static void choose_pinned(jc *t, uint32_t nlocals) {
   static const uint8_t pinnable[] = {RBX, R12, R13, RBP};
   const uint8_t *ip = t->fn->code, *end = t->fn->code_end;
   if (!memchr(ip, 0x03, (size_t)(end - ip))) return; /* no loop opcode: nothing to pin */
-  uint64_t *w = calloc(nlocals ? nlocals : 1, sizeof *w);
-  uint8_t *loops = malloc(64); /* per open block: whether it is a loop */
+  /* (small functions, the most, use the stack: no allocation per function) */
+  uint64_t wbuf[32] = {0};
+  uint8_t lbuf[64];
+  uint64_t *w = nlocals <= 32 ? wbuf : calloc(nlocals, sizeof *w);
+  uint8_t *loops = lbuf; /* per open block: whether it is a loop */
   uint32_t cap = 64, depth = 0, in_loops = 0;
   while (w && loops && ip < end) {
     uint8_t b0 = *ip++;
     switch (b0) {
       case 0x02: case 0x03: case 0x04:
         if (depth == cap) {
-          uint8_t *l = realloc(loops, cap *= 2);
+          uint8_t *l = loops == lbuf ? malloc(cap * 2) : realloc(loops, cap * 2);
           if (!l) goto out;
+          if (loops == lbuf) memcpy(l, lbuf, cap);
           loops = l;
+          cap *= 2;
         }
         loops[depth++] = b0 == 0x03;
         in_loops += b0 == 0x03;
@@ -124,8 +129,8 @@ static void choose_pinned(jc *t, uint32_t nlocals) {
     }
   }
 out:
-  free(w);
-  free(loops);
+  if (w != wbuf) free(w);
+  if (loops != lbuf) free(loops);
 }
 
 /* Writes the top nresults values to args_results and returns. The compile-time
