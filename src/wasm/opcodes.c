@@ -60,3 +60,19 @@ void wr_skip_imm(const uint8_t **ip, uint8_t imm) {
     default: wr_uleb32_unchecked(ip); break; /* one index */
   }
 }
+
+bool wr_skip_dead(const uint8_t **ip, uint8_t prefix, uint32_t code, uint32_t *depth) {
+  if (prefix == 0 && (code == 0x02 || code == 0x03 || code == 0x04)) { /* block, loop, if */
+    (*depth)++;
+    wr_skip_imm(ip, WR_IMM_BLOCK);
+    return true;
+  }
+  if (prefix == 0 && (code == 0x05 || code == 0x0B)) { /* else, end */
+    if (*depth == 0) return false;
+    if (code == 0x0B) (*depth)--;
+    return true;
+  }
+  const wr_opinfo *info = wr_opcode_info(prefix, code);
+  wr_skip_imm(ip, info ? info->imm : WR_IMM_NONE);
+  return true;
+}

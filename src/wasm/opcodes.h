@@ -2,6 +2,7 @@
 #ifndef WR_OPCODES_H
 #define WR_OPCODES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum wr_imm_kind {
@@ -40,5 +41,12 @@ const wr_opinfo *wr_opcode_info(uint8_t prefix, uint32_t code);
 /* Steps *ip over the immediates of kind imm (wr_opinfo.imm) of an instruction in
  * validated code (no bounds checks). */
 void wr_skip_imm(const uint8_t **ip, uint8_t imm);
+
+/* For a translator in unreachable code of a validated function, *ip just after the
+ * opcode (prefix, code) of an instruction: follows the nesting of the blocks opened
+ * inside the dead code (*depth) and steps over immediates. Returns false for the
+ * else or end that ends the dead code (at depth 0), which the caller handles; true
+ * for any other instruction, consumed. */
+bool wr_skip_dead(const uint8_t **ip, uint8_t prefix, uint32_t code, uint32_t *depth);
 
 #endif

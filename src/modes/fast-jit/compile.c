@@ -300,22 +300,7 @@ static int compile_body(jc *t) {
       c = wr_uleb32_unchecked(&ip);
     }
     t->locked = 0;
-    if (!live) {
-      if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
-        dead_depth++;
-        wr_skip_imm(&ip, WR_IMM_BLOCK);
-        continue;
-      }
-      if (prefix == 0 && c == 0x0B && dead_depth) {
-        dead_depth--;
-        continue;
-      }
-      if (!(prefix == 0 && (c == 0x0B || (c == 0x05 && dead_depth == 0)))) {
-        const wr_opinfo *info = wr_opcode_info(prefix, c);
-        wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
-        continue;
-      }
-    }
+    if (!live && wr_skip_dead(&ip, prefix, c, &dead_depth)) continue;
     /* A pending comparison is consumed by br_if, if and select; anything else
      * that emits code may change the flags, so it becomes a value first. */
     if (t->flags_at >= 0 && !(prefix == 0 && (c == 0x0D || c == 0x04 || c == 0x1B || c == 0x1C ||

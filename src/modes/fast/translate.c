@@ -836,19 +836,9 @@ static int translate(tr *t) {
     uint32_t c = next_op(&ip, &prefix);
     if (!live) {
       /* Unreachable code: only follow the nesting to find where it ends. */
-      if (prefix == 0 && (c == 0x02 || c == 0x03 || c == 0x04)) {
-        dead_depth++;
-        t->nblocks++;
-        wr_skip_imm(&ip, WR_IMM_BLOCK);
-        continue;
-      }
-      if (prefix == 0 && c == 0x0B && dead_depth) {
-        dead_depth--;
-        continue;
-      }
-      if (!(prefix == 0 && (c == 0x0B || (c == 0x05 && dead_depth == 0)))) {
-        const wr_opinfo *info = wr_opcode_info(prefix, c);
-        wr_skip_imm(&ip, info ? info->imm : WR_IMM_NONE);
+      uint32_t before = dead_depth;
+      if (wr_skip_dead(&ip, prefix, c, &dead_depth)) {
+        t->nblocks += dead_depth > before; /* (a block opened) */
         continue;
       }
       /* else/end of the frame the dead code is in: handled below, from its base */

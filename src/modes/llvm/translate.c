@@ -1729,24 +1729,11 @@ static int translate_body(tr *t, uint32_t fidx, wr_error *err) {
   while (ip < end && t->nctrl && !t->oom) {
     uint8_t op = *ip++;
     if (t->dead) {
-      if (op == WR_OP_BLOCK || op == WR_OP_LOOP || op == WR_OP_IF) {
-        skip_leb(&ip);
-        t->dead_depth++;
-        continue;
-      }
-      if (op == WR_OP_END && t->dead_depth) {
-        t->dead_depth--;
-        continue;
-      }
-      if (!(t->dead_depth == 0 && (op == WR_OP_ELSE || op == WR_OP_END))) {
-        uint32_t sub = op;
-        if (op == WR_PREFIX_FC || op == WR_PREFIX_SIMD) sub = wr_uleb32_unchecked(&ip);
-        const wr_opinfo *info = wr_opcode_info(op == WR_PREFIX_FC || op == WR_PREFIX_SIMD ? op : 0, sub);
-        if (!info) {
-          rc = -1;
-          break;
-        }
-        wr_skip_imm(&ip, info->imm);
+      uint8_t prefix = op == WR_PREFIX_FC || op == WR_PREFIX_SIMD ? op : 0;
+      const uint8_t *after = ip;
+      uint32_t code = prefix ? wr_uleb32_unchecked(&after) : op;
+      if (wr_skip_dead(&after, prefix, code, &t->dead_depth)) {
+        ip = after;
         continue;
       }
     }
