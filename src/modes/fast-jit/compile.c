@@ -13,10 +13,16 @@
  * its slot, so that all paths into a label agree; values below a block's base
  * stay as they are (nothing inside can change them).
  *
- * Frame (from rsp, 8-byte slots): locals (parameters first), then one temp slot
- * per operand-stack height, then the caller's args_results pointer. i32 values are
- * kept zero-extended to 64 bits in registers and slots, f32 with zero above bit
- * 31, so that a slot is always the runtime's 64-bit value.
+ * Frame (from rsp, 8-byte slots): locals (parameters first), then the temp slots
+ * of the operand stack (one per entry, two for a v128, as the runtime's slots),
+ * then the caller's args_results pointer and the save area of the pinned XMM
+ * registers; above it the pushed pinned GP registers. i32 values are kept
+ * zero-extended to 64 bits in registers and slots, f32 with zero above bit 31, so
+ * that a slot is always the runtime's 64-bit value.
+ *
+ * Pinned locals: a pre-scan of the body (choose_pinned) picks the locals most used
+ * in loops; they live in callee-saved registers for the whole function, so labels
+ * and calls of compiled code do not move them.
  *
  * Memory accesses are [r14 + index + offset] with no bounds check (the guard
  * region faults; memory.c turns the fault into the trap). Traps jump to stubs at
